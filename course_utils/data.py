@@ -1,0 +1,444 @@
+"""Data layer: the MR split, the course corpus, Tiny Shakespeare and NLTK resources.
+
+Taught in notebook 00 (the running task and its split). Every loader reads local data
+first (NLTK's search path, ``COURSE_DATA_MIRROR``, the course cache), downloads what is
+missing when a network is there, verifies it (sha256) and writes it atomically, and
+otherwise raises :class:`DataUnavailableError` with the exact fixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import urllib.request
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MIRROR_ENV = "COURSE_DATA_MIRROR"
+CACHE_ENV = "COURSE_DATA_CACHE"
+OFFLINE_ENV = "COURSE_OFFLINE"
+DEFAULT_CACHE = Path.home() / ".cache" / "from-rules-to-gpt"
+DOWNLOAD_TIMEOUT_S = 30
+HASH_CHUNK_BYTES = 1 << 20
+
+# ---------------------------------------------------------------------------
+# Errors and environment
+# ---------------------------------------------------------------------------
+
+
+class DataUnavailableError(RuntimeError):
+    """A data set is neither on this machine nor downloadable; the message says how to fix it."""
+
+
+def offline_requested() -> bool:
+    """True when ``COURSE_OFFLINE=1``: never try the network (a classroom without one)."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def mirror_dir() -> Path | None:
+    """The offline mirror named by ``COURSE_DATA_MIRROR``, if it is set and exists."""
+    value = os.environ.get(MIRROR_ENV)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_dir() else None
+
+
+def cache_dir() -> Path:
+    """Where the course keeps what it downloads (``COURSE_DATA_CACHE`` overrides)."""
+    return Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE)).expanduser()
+
+
+def _fixes(what: str, download_hint: str) -> str:
+    return (
+        f"{what}\n"
+        "Fix it in one of two ways:\n"
+        f"  * with a network:  python -m course_utils data   (or: {download_hint})\n"
+        "  * offline:         point the course at a prepared mirror, e.g.\n"
+        '      export NLTK_DATA="/path/to/course-data/nltk_data"\n'
+        '      export COURSE_DATA_MIRROR="/path/to/course-data"\n'
+        "    (the repository's CI uses ../shared/course-data; see the README, 'Offline')."
+    )
+
+
+# ---------------------------------------------------------------------------
+# NLTK resources
+# ---------------------------------------------------------------------------
+
+#: Every NLTK resource the course uses: downloader id -> path inside ``nltk_data``.
+NLTK_RESOURCES: dict[str, str] = {
+    "sentence_polarity": "corpora/sentence_polarity",
+    "movie_reviews": "corpora/movie_reviews",
+    "subjectivity": "corpora/subjectivity",
+    "opinion_lexicon": "corpora/opinion_lexicon",
+    "vader_lexicon": "sentiment/vader_lexicon",
+    "stopwords": "corpora/stopwords",
+    "wordnet": "corpora/wordnet",
+    "brown": "corpora/brown",
+    "abc": "corpora/abc",
+    "state_union": "corpora/state_union",
+    "webtext": "corpora/webtext",
+    "inaugural": "corpora/inaugural",
+    "treebank": "corpora/treebank",
+    "words": "corpora/words",
+    "porter_test": "stemmers/porter_test",
+    "universal_tagset": "taggers/universal_tagset",
+}
+
+
+def _configure_nltk_path() -> None:
+    """Let NLTK also search the mirror's ``nltk_data`` and the course cache."""
+    import nltk
+
+    extra = [cache_dir() / "nltk_data"]
+    mirror = mirror_dir()
+    if mirror is not None:
+        extra.insert(0, mirror / "nltk_data")
+    for path in extra:
+        if str(path) not in nltk.data.path:
+            nltk.data.path.append(str(path))
+
+
+def nltk_resource_location(name: str) -> str | None:
+    """Where NLTK finds resource ``name`` (a downloader id), or None if it is missing."""
+    import nltk
+
+    if name not in NLTK_RESOURCES:
+        known = ", ".join(sorted(NLTK_RESOURCES))
+        raise ValueError(f"Unknown NLTK resource {name!r}. Known resources: {known}.")
+    _configure_nltk_path()
+    path = NLTK_RESOURCES[name]
+    for candidate in (path, f"{path}.zip"):
+        try:
+            return str(nltk.data.find(candidate))
+        except LookupError:
+            continue
+    return None
+
+
+def _nltk_download(name: str) -> bool:
+    """Download one NLTK resource into the course cache; False when that is impossible."""
+    import nltk
+
+    target = cache_dir() / "nltk_data"
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        return bool(nltk.download(name, download_dir=str(target), quiet=True))
+    except (OSError, ValueError):
+        return False
+
+
+def ensure_nltk(*resources: str, download: bool = True) -> dict[str, str]:
+    """Make sure NLTK resources are available; return ``{name: location}``.
+
+    Looks on NLTK's search path (``NLTK_DATA``), in the mirror and in the course cache;
+    downloads a missing one unless offline. Raises :class:`DataUnavailableError` naming
+    the missing resources and both fixes.
+    """
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for name in resources:
+        location = nltk_resource_location(name)
+        if location is None and download and not offline_requested() and _nltk_download(name):
+            location = nltk_resource_location(name)
+        if location is None:
+            missing.append(name)
+        else:
+            found[name] = location
+    if missing:
+        names = ", ".join(missing)
+        paths = ", ".join(NLTK_RESOURCES[name] for name in missing)
+        raise DataUnavailableError(
+            _fixes(
+                f"NLTK resource(s) {names} ({paths}) not found on this machine.",
+                f"python -m nltk.downloader {' '.join(missing)}",
+            )
+        )
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Files outside NLTK: mirror, cache, verified download
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A public file the course downloads: where from, where in a mirror, its sha256."""
+
+    name: str
+    url: str
+    sha256: str
+    mirror_path: str
+
+
+TINY_SHAKESPEARE = RemoteFile(
+    name="Tiny Shakespeare",
+    url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+    sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+    mirror_path="tinyshakespeare/input.txt",
+)
+TINY_SHAKESPEARE_CHARS = 1_115_394
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(HASH_CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
+        tmp.write(payload)
+        tmp_path = Path(tmp.name)
+    os.replace(tmp_path, path)
+
+
+def locate_file(remote: RemoteFile) -> Path | None:
+    """A verified local copy of ``remote`` (mirror first, then cache), or None."""
+    mirror = mirror_dir()
+    candidates = [mirror / remote.mirror_path] if mirror is not None else []
+    candidates.append(cache_dir() / remote.mirror_path)
+    for path in candidates:
+        if not path.is_file():
+            continue
+        if sha256_of(path) != remote.sha256:
+            raise DataUnavailableError(
+                f"{remote.name} at {path} is corrupt (sha256 mismatch). Delete it and run "
+                "`python -m course_utils data` again, or restore the mirror's copy."
+            )
+        return path
+    return None
+
+
+def fetch_file(remote: RemoteFile) -> Path:
+    """Return a verified local path of ``remote``, downloading it into the cache if needed."""
+    path = locate_file(remote)
+    if path is not None:
+        return path
+    problem = f"{remote.name} ({remote.mirror_path}) is not on this machine"
+    if offline_requested():
+        raise DataUnavailableError(_fixes(f"{problem} and {OFFLINE_ENV} is set.", remote.url))
+    try:
+        with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+            payload = response.read()
+    except OSError as error:
+        raise DataUnavailableError(
+            _fixes(f"{problem} and downloading it failed ({error}).", f"download {remote.url}")
+        ) from error
+    if hashlib.sha256(payload).hexdigest() != remote.sha256:
+        raise DataUnavailableError(
+            f"Downloaded {remote.name} does not match its sha256; nothing was saved. "
+            "Try again later or use a mirror."
+        )
+    target = cache_dir() / remote.mirror_path
+    atomic_write_bytes(target, payload)
+    return target
+
+
+def tiny_shakespeare() -> str:
+    """The Tiny Shakespeare text (1,115,394 characters), verified by sha256. Notebook 09."""
+    return fetch_file(TINY_SHAKESPEARE).read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Tokenization shared by every loader (the course's own; no punkt needed)
+# ---------------------------------------------------------------------------
+
+#: A word: letters/digits, with inner apostrophes or hyphens ("don't", "well-made").
+WORD_PATTERN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+#: A sentence ends at . ! or ? followed by space (a simple, punkt-free splitter).
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+#: gensim silently truncates longer sentences; chunk long documents below this.
+MAX_SENTENCE_TOKENS = 1000
+
+
+def tokenize_words(text: str) -> list[str]:
+    """Lower-case word tokens of ``text`` by a regular expression (punctuation dropped)."""
+    return WORD_PATTERN.findall(text.lower())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split running text into sentences at ., ! or ? followed by white space."""
+    return [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
+
+
+def chunk(tokens: Sequence[str], max_tokens: int = MAX_SENTENCE_TOKENS) -> Iterator[list[str]]:
+    """Cut a long token list into pieces of at most ``max_tokens``."""
+    for start in range(0, len(tokens), max_tokens):
+        yield list(tokens[start : start + max_tokens])
+
+
+# ---------------------------------------------------------------------------
+# The running task: MR sentence polarity, one fixed split
+# ---------------------------------------------------------------------------
+
+SPLIT_SEED = 20050601  # Pang & Lee, ACL 2005
+DEV_FRACTION = 0.1
+TEST_FRACTION = 0.1
+SPLIT_NAMES = ("train", "dev", "test")
+POSITIVE, NEGATIVE = 1, 0
+#: sha256 of the split's contents (see :func:`split_digest`); pins it across machines.
+MR_SPLIT_SHA256 = "57b1edfa5c50103c16b633f5dbccfd9c52320a2566ab396ac099534e58e31294"
+
+Example = tuple[str, int]
+
+
+def _mr_sentences() -> dict[int, list[str]]:
+    ensure_nltk("sentence_polarity")
+    from nltk.corpus import sentence_polarity
+
+    return {
+        POSITIVE: [" ".join(s) for s in sentence_polarity.sents(categories="pos")],
+        NEGATIVE: [" ".join(s) for s in sentence_polarity.sents(categories="neg")],
+    }
+
+
+def make_mr_split(seed: int = SPLIT_SEED) -> dict[str, list[Example]]:
+    """Build the stratified 80/10/10 split of MR from scratch (see :func:`load_mr_split`).
+
+    Each class is permuted with NumPy's legacy ``RandomState`` (its stream is frozen
+    across NumPy versions), cut into test/dev/train, then each split is shuffled.
+    """
+    rng = np.random.RandomState(seed)
+    parts: dict[str, list[Example]] = {name: [] for name in SPLIT_NAMES}
+    for label, sentences in _mr_sentences().items():
+        order = rng.permutation(len(sentences))
+        n_test = round(len(sentences) * TEST_FRACTION)
+        n_dev = round(len(sentences) * DEV_FRACTION)
+        cuts = {
+            "test": order[:n_test],
+            "dev": order[n_test : n_test + n_dev],
+            "train": order[n_test + n_dev :],
+        }
+        for name, indices in cuts.items():
+            parts[name].extend((sentences[i], label) for i in indices)
+    for name in SPLIT_NAMES:
+        shuffled = rng.permutation(len(parts[name]))
+        parts[name] = [parts[name][i] for i in shuffled]
+    return parts
+
+
+def split_digest(split: dict[str, list[Example]]) -> str:
+    """sha256 over every (split, label, sentence) in order: equal digests, equal splits."""
+    digest = hashlib.sha256()
+    for name in SPLIT_NAMES:
+        for text, label in split[name]:
+            digest.update(f"{name}\t{label}\t{text}\n".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _cached_mr_split() -> dict[str, tuple[Example, ...]]:
+    split = make_mr_split()
+    digest = split_digest(split)
+    if digest != MR_SPLIT_SHA256:
+        raise DataUnavailableError(
+            "The MR split built on this machine differs from the course's fixed split "
+            f"(sha256 {digest[:12]}..., expected {MR_SPLIT_SHA256[:12]}...). The "
+            "sentence_polarity corpus on this machine is not the standard v1.0 one: "
+            "re-download it (python -m nltk.downloader sentence_polarity) or use the mirror."
+        )
+    return {name: tuple(examples) for name, examples in split.items()}
+
+
+def load_mr_split() -> dict[str, list[Example]]:
+    """The course's fixed MR split: ``{"train"|"dev"|"test": [(sentence, label)]}``.
+
+    Label 1 = positive, 0 = negative; 8,530 / 1,066 / 1,066 sentences, balanced,
+    identical on every machine (checked against a pinned sha256). Notebook 00.
+    """
+    return {name: list(examples) for name, examples in _cached_mr_split().items()}
+
+
+def texts_and_labels(examples: Iterable[Example]) -> tuple[list[str], list[int]]:
+    """Unzip ``[(text, label)]`` into ``(texts, labels)``."""
+    pairs = list(examples)
+    return [text for text, _ in pairs], [label for _, label in pairs]
+
+
+# ---------------------------------------------------------------------------
+# The course corpus: running English text for word vectors and pre-training
+# ---------------------------------------------------------------------------
+
+#: Sources of :func:`corpus_sentences`, each tokenized by the course's own tokenizer.
+CORPUS_SOURCES = (
+    "brown",
+    "abc",
+    "state_union",
+    "webtext",
+    "inaugural",
+    "movie_reviews",
+    "subjectivity",
+    "mr_train",
+)
+
+
+def _pretokenized(sents: Iterable[Sequence[str]]) -> Iterator[list[str]]:
+    for sentence in sents:
+        tokens = tokenize_words(" ".join(sentence))
+        if tokens:
+            yield tokens
+
+
+def _running_text(raw_documents: Iterable[str]) -> Iterator[list[str]]:
+    for document in raw_documents:
+        for sentence in split_sentences(document):
+            tokens = tokenize_words(sentence)
+            if tokens:
+                yield from chunk(tokens)
+
+
+def _source_sentences(name: str) -> Iterator[list[str]]:
+    if name == "mr_train":
+        yield from _pretokenized(text.split() for text, _ in load_mr_split()["train"])
+        return
+    ensure_nltk(name)
+    import nltk.corpus
+
+    reader = getattr(nltk.corpus, name)
+    if name in {"brown", "subjectivity"}:
+        yield from _pretokenized(reader.sents())
+    else:
+        yield from _running_text(reader.raw(fileid) for fileid in reader.fileids())
+
+
+@lru_cache(maxsize=1)
+def mr_evaluation_sentences() -> frozenset[str]:
+    """Token strings of every MR dev/test sentence: never used for (pre-)training."""
+    split = load_mr_split()
+    return frozenset(
+        " ".join(tokenize_words(text)) for name in ("dev", "test") for text, _ in split[name]
+    )
+
+
+def iter_corpus_sentences(names: Sequence[str] = CORPUS_SOURCES) -> Iterator[list[str]]:
+    """Stream the course corpus sentence by sentence (see :func:`corpus_sentences`)."""
+    unknown = [name for name in names if name not in CORPUS_SOURCES]
+    if unknown:
+        raise ValueError(f"Unknown corpus source(s) {unknown}; choose from {CORPUS_SOURCES}.")
+    held_out = mr_evaluation_sentences()
+    for name in names:
+        for sentence in _source_sentences(name):
+            if " ".join(sentence) not in held_out:
+                yield sentence
+
+
+def corpus_sentences(names: Sequence[str] = CORPUS_SOURCES) -> list[list[str]]:
+    """Tokenized, lower-cased running English text for word vectors and pre-training.
+
+    Sentences of the named sources, long ones chunked to at most 1,000 tokens (gensim
+    truncates beyond 10,000), with every MR dev/test sentence removed. Notebook 03.
+    """
+    return list(iter_corpus_sentences(names))

@@ -1,0 +1,91 @@
+"""The exercise-check pattern used by every notebook (spec section 5).
+
+A check prints a clear pass, a fail with a hint that does not give the answer away, or
+"not solved yet" when the learner's stub still raises ``NotImplementedError``, and returns
+whether it passed. In strict mode (tests, nbval of the instructor notebooks) anything
+but a pass raises :class:`ExerciseCheckError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+STRICT_ENV = "COURSE_STRICT_CHECKS"
+PASS_MARK, FAIL_MARK, TODO_MARK = "✓", "✗", "…"
+
+_strict_override: bool | None = None
+
+
+class ExerciseCheckError(AssertionError):
+    """Raised by a check in strict mode when the exercise is not (correctly) solved."""
+
+
+class CheckFailedError(Exception):
+    """Raised inside a check function with the hint to show the learner."""
+
+
+def set_strict(flag: bool | None) -> None:
+    """Force strict mode on or off; ``None`` goes back to the ``COURSE_STRICT_CHECKS`` env."""
+    global _strict_override
+    _strict_override = flag
+
+
+def strict_mode() -> bool:
+    """Whether failing checks raise (tests) instead of printing (learners)."""
+    if _strict_override is not None:
+        return _strict_override
+    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, hint: str) -> None:
+    """Fail the current check with ``hint`` unless ``condition`` holds."""
+    if not condition:
+        raise CheckFailedError(hint)
+
+
+def learner_call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call the learner's code; its own exceptions become a readable fail (not a traceback)."""
+    if not callable(func):
+        raise CheckFailedError(f"expected a function, got {type(func).__name__}.")
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # the learner's bug, reported as a hint
+        raise CheckFailedError(f"your code raised {type(error).__name__}: {error}") from error
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., bool]]:
+    """Make a function that raises :class:`CheckFailedError` a printing, bool-returning check."""
+
+    def decorate(check: F) -> Callable[..., bool]:
+        @functools.wraps(check)
+        def run(*args: Any, **kwargs: Any) -> bool:
+            try:
+                check(*args, **kwargs)
+            except NotImplementedError:
+                message = (
+                    f"{TODO_MARK} {name}: not solved yet. Replace the "
+                    "`raise NotImplementedError` with your code and run the cell again."
+                )
+                return _report(False, message)
+            except CheckFailedError as failure:
+                return _report(False, f"{FAIL_MARK} {name}: not yet. Hint: {failure}")
+            return _report(True, f"{PASS_MARK} {name}: correct. {success}")
+
+        return run
+
+    return decorate
+
+
+def _report(passed: bool, message: str) -> bool:
+    print(message)
+    if not passed and strict_mode():
+        raise ExerciseCheckError(message)
+    return passed
