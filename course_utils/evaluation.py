@@ -104,3 +104,13 @@ def binary_report(y_true: Sequence[int], y_pred: Sequence[int]) -> BinaryReport:
         recall=recall(y_true, y_pred),
         f1=f1(y_true, y_pred),
     )
+
+
+#: Published MR accuracies (10-fold cross-validation, so comparable, not identical, to
+#: our fixed split): Wang & Manning (2012), Kim (2014).
+PUBLISHED_MR_ACCURACY = {
+    "MNB (Wang & Manning 2012)": 79.0,
+    "NBSVM-bi (Wang & Manning 2012)": 79.4,
+    "CNN-static (Kim 2014)": 81.0,
+    "CNN-non-static (Kim 2014)": 81.5,
+}

@@ -13,10 +13,21 @@ from course_utils.exercises.core import (
     set_strict,
     strict_mode,
 )
+from course_utils.exercises.nb00_course_map import check_majority_baseline, check_share_positive
+from course_utils.exercises.nb01_rules import (
+    check_find_numbers,
+    check_my_rules,
+    check_negation_scope,
+)
 
 __all__ = [
     "CheckFailedError",
     "ExerciseCheckError",
+    "check_find_numbers",
+    "check_majority_baseline",
+    "check_my_rules",
+    "check_negation_scope",
+    "check_share_positive",
     "exercise_check",
     "learner_call",
     "require",

@@ -1,0 +1,54 @@
+# From rules to GPT: one command to learn (make lab), one to test (make test).
+# Both set up .venv first; a second run of the setup takes seconds (it is stamped).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.course-installed
+KERNEL := from-rules-to-gpt
+JOBS ?= 2
+NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+
+.PHONY: setup data doctor lab test unit lint format execute student clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (From rules to GPT)" >/dev/null
+	touch $(STAMP)
+
+data: setup
+	$(BIN)/python -m course_utils data
+
+doctor: setup
+	$(BIN)/python -m course_utils doctor
+
+lab: data
+	$(BIN)/jupyter lab notebooks/00_course_map.ipynb
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: data lint
+	$(BIN)/python -m pytest -p course_utils.pytest_timing -n $(JOBS) --dist loadfile \
+		tests --nbval-lax $(NOTEBOOKS)
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+execute: data
+	$(BIN)/python -m course_utils execute $(NOTEBOOKS)
+
+student: setup
+	$(BIN)/python -m course_utils student
+
+clean:
+	rm -rf notebooks/student .pytest_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Command line: ``python -m course_utils <command>`` (see ``--help``).
+
+Environment check, data staging, notebook execution and the classroom build; the
+training commands that reproduce shipped checkpoints are added here by their notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from course_utils.doctor import doctor
+
+    return 0 if doctor(show_paths=True) else 1
+
+
+def _data(args: argparse.Namespace) -> int:
+    from course_utils import data
+
+    print("Staging the course's data (downloads only what is missing)...")
+    try:
+        found = data.ensure_nltk(*data.NLTK_RESOURCES)
+        shakespeare = data.fetch_file(data.TINY_SHAKESPEARE)
+        split = data.load_mr_split()
+    except data.DataUnavailableError as error:
+        print(f"✗ {error}", file=sys.stderr)
+        return 1
+    for name, location in found.items():
+        print(f"✓ {name:18s} {location}")
+    print(f"✓ {'tiny_shakespeare':18s} {shakespeare}")
+    sizes = ", ".join(f"{name} {len(split[name]):,}" for name in data.SPLIT_NAMES)
+    print(f"✓ {'MR split':18s} {sizes} (sha256 {data.MR_SPLIT_SHA256[:12]}... verified)")
+    return 0
+
+
+def _notebook_paths(names: Sequence[str]) -> list[Path]:
+    from course_utils.classroom import course_notebooks
+
+    paths = [Path(name) for name in names] or course_notebooks()
+    missing = [str(path) for path in paths if not path.is_file()]
+    if missing:
+        raise SystemExit(f"No such notebook(s): {', '.join(missing)}")
+    return paths
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from course_utils.classroom import execute_in_place
+
+    timings = execute_in_place(_notebook_paths(args.notebooks))
+    print(f"total: {sum(timings.values()):.1f} s for {len(timings)} notebook(s)")
+    return 0
+
+
+def _student(args: argparse.Namespace) -> int:
+    from course_utils.classroom import STUDENT_DIR, build_student_notebooks
+
+    out_dir = Path(args.out) if args.out else STUDENT_DIR
+    written = build_student_notebooks(_notebook_paths(args.notebooks), out_dir)
+    print(f"Wrote {len(written)} student notebook(s) to {out_dir}")
+    return 0
+
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``course_utils`` argument parser with one sub-command per task."""
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("doctor", help="check Python, packages, data and Jupyter").set_defaults(
+        run=_doctor
+    )
+    commands.add_parser("data", help="stage every data set the course needs").set_defaults(
+        run=_data
+    )
+    execute = commands.add_parser("execute", help="run notebooks and save them with outputs")
+    execute.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
+    execute.set_defaults(run=_execute)
+    student = commands.add_parser("student", help="write student notebooks (solutions removed)")
+    student.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
+    student.add_argument("--out", help="output folder (default: notebooks/student)")
+    student.set_defaults(run=_student)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m course_utils`` and the ``course-utils`` script."""
+    args = build_parser().parse_args(argv)
+    run: Command = args.run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""course_utils.data: the fixed MR split, loaders, their offline error paths, tokenization."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import Counter
+
+import nltk
+import pytest
+
+from course_utils import data
+
+EXPECTED_SIZES = {"train": 8530, "dev": 1066, "test": 1066}
+
+
+def test_split_sizes_balance_and_labels(mr_split):
+    assert {name: len(examples) for name, examples in mr_split.items()} == EXPECTED_SIZES
+    for examples in mr_split.values():
+        counts = Counter(label for _, label in examples)
+        assert counts[1] == counts[0] == len(examples) // 2
+        assert all(isinstance(text, str) and text for text, _ in examples)
+
+
+def test_split_parts_are_disjoint_and_cover_mr(mr_split):
+    texts = {name: {text for text, _ in examples} for name, examples in mr_split.items()}
+    assert not texts["train"] & texts["dev"]
+    assert not texts["train"] & texts["test"]
+    assert not texts["dev"] & texts["test"]
+    assert sum(len(t) for t in texts.values()) == 2 * 5331
+
+
+def test_split_is_pinned_and_deterministic(mr_split):
+    assert data.split_digest(mr_split) == data.MR_SPLIT_SHA256
+    assert data.make_mr_split() == data.make_mr_split()
+    assert data.split_digest(data.make_mr_split(seed=1)) != data.MR_SPLIT_SHA256
+
+
+def test_load_mr_split_returns_fresh_lists():
+    data.load_mr_split()["train"].clear()
+    assert len(data.load_mr_split()["train"]) == EXPECTED_SIZES["train"]
+
+
+def test_texts_and_labels_unzips(mr_split):
+    texts, labels = data.texts_and_labels(mr_split["dev"][:3])
+    assert list(zip(texts, labels, strict=True)) == mr_split["dev"][:3]
+
+
+def test_ensure_nltk_finds_every_course_resource():
+    found = data.ensure_nltk(*data.NLTK_RESOURCES)
+    assert set(found) == set(data.NLTK_RESOURCES)
+
+
+def test_ensure_nltk_rejects_unknown_names():
+    with pytest.raises(ValueError, match="Unknown NLTK resource 'nope'"):
+        data.ensure_nltk("nope")
+
+
+def test_tiny_shakespeare_is_verified_text():
+    text = data.tiny_shakespeare()
+    assert len(text) == data.TINY_SHAKESPEARE_CHARS
+    assert text.startswith("First Citizen:")
+
+
+def test_corpus_sentences_are_tokenized_and_exclude_mr_evaluation(mr_split):
+    sentences = data.corpus_sentences(["inaugural", "mr_train"])
+    assert all(s and all(tok == tok.lower() for tok in s) for s in sentences[:1000])
+    assert max(len(s) for s in sentences) <= data.MAX_SENTENCE_TOKENS
+    held_out = data.mr_evaluation_sentences()
+    assert not any(" ".join(s) in held_out for s in sentences)
+    train_count = sum(1 for _ in data.iter_corpus_sentences(["mr_train"]))
+    assert train_count <= len(mr_split["train"])
+
+
+def test_corpus_rejects_unknown_sources():
+    with pytest.raises(ValueError, match="Unknown corpus source"):
+        data.corpus_sentences(["wikipedia_full"])
+
+
+def test_tokenizer_and_sentence_splitter():
+    assert data.tokenize_words("Don't stop — a well-made café, 2 stars!") == [
+        "don't", "stop", "a", "well-made", "café", "2", "stars",
+    ]  # fmt: skip
+    assert data.split_sentences("One. Two!  Three? four") == ["One.", "Two!", "Three?", "four"]
+    assert [len(c) for c in data.chunk(list(range(2500)), 1000)] == [1000, 1000, 500]
+
+
+# --- the offline error paths: no network, no mirror -------------------------------------
+
+
+@pytest.fixture
+def no_data_anywhere(monkeypatch, tmp_path):
+    """A machine with no NLTK data, no mirror, an empty cache and no network."""
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(nltk.data, "path", [str(tmp_path / "empty_nltk_data")])
+    monkeypatch.setattr(data, "_nltk_download", lambda name: False)
+
+    def no_network(*args, **kwargs):
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", no_network)
+    data._cached_mr_split.cache_clear()
+    yield
+    data._cached_mr_split.cache_clear()
+
+
+def _assert_explains_both_fixes(message: str, resource: str) -> None:
+    assert resource in message
+    assert "python -m course_utils data" in message
+    assert "NLTK_DATA" in message and "COURSE_DATA_MIRROR" in message
+
+
+@pytest.mark.usefixtures("no_data_anywhere")
+def test_ensure_nltk_error_names_resource_and_fixes():
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.ensure_nltk("sentence_polarity", "wordnet")
+    _assert_explains_both_fixes(str(error.value), "sentence_polarity")
+    assert "wordnet" in str(error.value)
+
+
+@pytest.mark.usefixtures("no_data_anywhere")
+def test_load_mr_split_without_data_raises():
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.load_mr_split()
+    _assert_explains_both_fixes(str(error.value), "sentence_polarity")
+
+
+@pytest.mark.usefixtures("no_data_anywhere")
+def test_corpus_sentences_without_data_raises():
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.corpus_sentences(["brown"])
+    _assert_explains_both_fixes(str(error.value), "brown")
+
+
+@pytest.mark.usefixtures("no_data_anywhere")
+def test_tiny_shakespeare_without_data_raises():
+    with pytest.raises(data.DataUnavailableError) as error:
+        data.tiny_shakespeare()
+    _assert_explains_both_fixes(str(error.value), "tinyshakespeare/input.txt")
+
+
+def test_offline_flag_skips_the_network(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+
+    def must_not_be_called(*args, **kwargs):
+        raise AssertionError("the network was used although COURSE_OFFLINE=1")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", must_not_be_called)
+    with pytest.raises(data.DataUnavailableError, match="COURSE_OFFLINE"):
+        data.tiny_shakespeare()
+
+
+# --- downloads are verified and atomic ------------------------------------------------
+
+
+def _fake_remote(payload: bytes) -> data.RemoteFile:
+    return data.RemoteFile(
+        name="toy file",
+        url="https://example.invalid/toy.txt",
+        sha256=hashlib.sha256(payload).hexdigest(),
+        mirror_path="toy/toy.txt",
+    )
+
+
+def test_fetch_file_downloads_verifies_and_caches(monkeypatch, tmp_path):
+    payload = b"hello course\n"
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
+    path = data.fetch_file(_fake_remote(payload))
+    assert path == tmp_path / "toy" / "toy.txt"
+    assert path.read_bytes() == payload
+    assert not list(path.parent.glob("*.part"))
+
+
+def test_fetch_file_refuses_a_corrupt_download(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.MIRROR_ENV, raising=False)
+    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"evil"))
+    with pytest.raises(data.DataUnavailableError, match="sha256"):
+        data.fetch_file(_fake_remote(b"expected"))
+    assert not (tmp_path / "toy" / "toy.txt").exists()
+
+
+def test_corrupt_mirror_file_is_reported(monkeypatch, tmp_path):
+    remote = _fake_remote(b"expected")
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "toy.txt").write_bytes(b"tampered")
+    monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path))
+    with pytest.raises(data.DataUnavailableError, match="corrupt"):
+        data.fetch_file(remote)

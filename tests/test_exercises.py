@@ -1,0 +1,95 @@
+"""course_utils.exercises: each check passes a right answer, fails a wrong one with a hint,
+reports a stub as "not solved yet", and raises only in strict mode."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from course_utils import exercises, rules
+from course_utils.exercises.core import ExerciseCheckError
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise not solved yet")
+
+
+def _share_positive(examples):
+    return sum(label for _, label in examples) / len(examples)
+
+
+def _majority_baseline(train, test):
+    counts = Counter(label for _, label in train)
+    majority = max(sorted(counts), key=counts.__getitem__)
+    return sum(label == majority for _, label in test) / len(test)
+
+
+RIGHT_AND_WRONG = {
+    "check_find_numbers": (
+        lambda text: re.findall(r"\d+", text),
+        lambda text: re.findall(r"\d", text),
+    ),
+    "check_negation_scope": (rules.negation_scope, lambda tokens: [False] * len(tokens)),
+    "check_share_positive": (_share_positive, lambda examples: 0.5),
+    "check_majority_baseline": (_majority_baseline, lambda train, test: 0.5),
+    "check_my_rules": (
+        lambda: [
+            rules.Rule("worth it", r"\bworth (?:seeing|watching|a look|the)\b", 2.0),
+            rules.Rule("rhetorical question", r"\?", -1.0),
+            rules.Rule("too much", r"\btoo (?:long|much|many|little|slow)\b", -1.0),
+        ],
+        lambda: [rules.Rule("everything is bad", r"\bthe\b", -5.0)],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
+def test_check_passes_right_answer(name, capsys):
+    right, _ = RIGHT_AND_WRONG[name]
+    assert getattr(exercises, name)(right) is True
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
+def test_check_fails_wrong_answer_with_hint(name, capsys):
+    _, wrong = RIGHT_AND_WRONG[name]
+    exercises.set_strict(False)
+    assert getattr(exercises, name)(wrong) is False
+    out = capsys.readouterr().out
+    assert "✗" in out and "Hint:" in out
+    exercises.set_strict(True)
+    with pytest.raises(ExerciseCheckError):
+        getattr(exercises, name)(wrong)
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
+def test_stub_is_reported_as_not_solved(name, capsys):
+    exercises.set_strict(False)
+    assert getattr(exercises, name)(_stub) is False
+    assert "not solved yet" in capsys.readouterr().out
+
+
+def test_learner_exceptions_become_hints(capsys):
+    exercises.set_strict(False)
+
+    def buggy(text):
+        return text.nonexistent_method()
+
+    assert exercises.check_find_numbers(buggy) is False
+    assert "your code raised AttributeError" in capsys.readouterr().out
+
+
+def test_non_callable_answer_is_explained(capsys):
+    exercises.set_strict(False)
+    assert exercises.check_find_numbers(["1", "2"]) is False
+    assert "expected a function" in capsys.readouterr().out
+
+
+def test_strict_mode_follows_the_environment(monkeypatch):
+    exercises.set_strict(None)
+    monkeypatch.setenv("COURSE_STRICT_CHECKS", "1")
+    assert exercises.strict_mode()
+    monkeypatch.setenv("COURSE_STRICT_CHECKS", "0")
+    assert not exercises.strict_mode()
