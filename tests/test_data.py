@@ -167,6 +167,7 @@ def _fake_remote(payload: bytes) -> data.RemoteFile:
 
 def test_fetch_file_downloads_verifies_and_caches(monkeypatch, tmp_path):
     payload = b"hello course\n"
+    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
     monkeypatch.delenv(data.MIRROR_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
@@ -177,6 +178,7 @@ def test_fetch_file_downloads_verifies_and_caches(monkeypatch, tmp_path):
 
 
 def test_fetch_file_refuses_a_corrupt_download(monkeypatch, tmp_path):
+    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
     monkeypatch.delenv(data.MIRROR_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"evil"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 STRICT_ENV = "COURSE_STRICT_CHECKS"
@@ -58,15 +59,30 @@ def learner_call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise CheckFailedError(f"your code raised {type(error).__name__}: {error}") from error
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check returns: truthy when it passed; shows nothing more in a notebook."""
+
+    name: str
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        """The check already printed its message; a notebook cell shows nothing else."""
+
+
 F = TypeVar("F", bound=Callable[..., None])
 
 
-def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., bool]]:
-    """Make a function that raises :class:`CheckFailedError` a printing, bool-returning check."""
+def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., CheckResult]]:
+    """Make a function that raises :class:`CheckFailedError` a printing check returning a CheckResult."""
 
-    def decorate(check: F) -> Callable[..., bool]:
+    def decorate(check: F) -> Callable[..., CheckResult]:
         @functools.wraps(check)
-        def run(*args: Any, **kwargs: Any) -> bool:
+        def run(*args: Any, **kwargs: Any) -> CheckResult:
             try:
                 check(*args, **kwargs)
             except NotImplementedError:
@@ -74,18 +90,18 @@ def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., bool]
                     f"{TODO_MARK} {name}: not solved yet. Replace the "
                     "`raise NotImplementedError` with your code and run the cell again."
                 )
-                return _report(False, message)
+                return _report(name, False, message)
             except CheckFailedError as failure:
-                return _report(False, f"{FAIL_MARK} {name}: not yet. Hint: {failure}")
-            return _report(True, f"{PASS_MARK} {name}: correct. {success}")
+                return _report(name, False, f"{FAIL_MARK} {name}: not yet. Hint: {failure}")
+            return _report(name, True, f"{PASS_MARK} {name}: correct. {success}")
 
         return run
 
     return decorate
 
 
-def _report(passed: bool, message: str) -> bool:
+def _report(name: str, passed: bool, message: str) -> CheckResult:
     print(message)
     if not passed and strict_mode():
         raise ExerciseCheckError(message)
-    return passed
+    return CheckResult(name, passed, message)
