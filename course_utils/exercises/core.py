@@ -78,7 +78,7 @@ F = TypeVar("F", bound=Callable[..., None])
 
 
 def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., CheckResult]]:
-    """Make a function that raises :class:`CheckFailedError` a printing check returning a CheckResult."""
+    """Turn a function raising :class:`CheckFailedError` into a printing check."""
 
     def decorate(check: F) -> Callable[..., CheckResult]:
         @functools.wraps(check)
