@@ -240,9 +240,8 @@ class VaderClassifier:
 
     def firings(self, sentence: str) -> list[Firing]:
         """The words found in VADER's lexicon with their base valence (before heuristics)."""
-        lexicon = self._analyzer.lexicon
         return [
-            Firing("vader", token, lexicon[token])
+            Firing("vader", token, self.lexicon[token])
             for token in tokenize(sentence)
-            if token in lexicon
+            if token in self.lexicon
         ]
