@@ -1,0 +1,453 @@
+"""GPT: causal language modelling, decoding, and in-context-learning episodes. Notebook 09.
+
+Three parts, each readable alone:
+
+- decoding: :func:`generate` with greedy (``temperature=0``), temperature, top-k and
+  top-p (nucleus) sampling, seeded through a ``torch.Generator``;
+- training: :func:`train_lm`, one bounded loop (AdamW, warm-up + cosine learning rate,
+  gradient clipping, progress and tokens/second) fed by a batch function, used both for
+  the character model on Tiny Shakespeare (:func:`char_batches`) and for the task
+  episodes below;
+- in-context learning: :func:`make_episode` writes prompts such as
+  ``"abc>cba;dea>aed;fgb>"`` whose task (reverse, shift, a fresh letter substitution...)
+  can only be inferred from the examples in the prompt.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
+
+from course_utils.transformer import IGNORE_INDEX, TinyGPT
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+BatchFn = Callable[[torch.Generator], Batch]
+
+#: Fraction of Tiny Shakespeare held out for validation (nanoGPT's split).
+VAL_FRACTION = 0.1
+
+# ---------------------------------------------------------------------------
+# Decoding
+# ---------------------------------------------------------------------------
+
+
+def _check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(
+            f"temperature must be a finite number ≥ 0 (0 = greedy), got {temperature}."
+        )
+    if top_k is not None and (isinstance(top_k, bool) or top_k < 1):
+        raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}.")
+    if top_p is not None and not 0.0 < top_p <= 1.0:
+        raise ValueError(f"top_p must lie in (0, 1] or be None, got {top_p!r}.")
+
+
+def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
+    """Keep exactly the ``k`` largest logits of each row; the rest become -inf."""
+    k = min(k, logits.shape[-1])
+    kept = torch.topk(logits, k, dim=-1).indices
+    filtered = torch.full_like(logits, float("-inf"))
+    return filtered.scatter(-1, kept, logits.gather(-1, kept))
+
+
+def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
+    """Keep the smallest set of most likely tokens whose probability mass reaches ``p``."""
+    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
+    probs = sorted_logits.softmax(dim=-1)
+    mass_before = probs.cumsum(dim=-1) - probs
+    sorted_logits = sorted_logits.masked_fill(mass_before >= p, float("-inf"))
+    return torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
+
+
+def next_token_probabilities(
+    logits: torch.Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> torch.Tensor:
+    """The distribution :func:`generate` samples from, given last-position ``logits`` (B, V)."""
+    _check_sampling(temperature, top_k, top_p)
+    if temperature == 0:
+        return F.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
+    logits = logits / temperature
+    if top_k is not None:
+        logits = top_k_filter(logits, top_k)
+    if top_p is not None:
+        logits = top_p_filter(logits, top_p)
+    return logits.softmax(dim=-1)
+
+
+@torch.no_grad()
+def generate(
+    model: TinyGPT,
+    idx: torch.Tensor,
+    max_new_tokens: int,
+    *,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Append ``max_new_tokens`` sampled tokens to ``idx`` (B, L); returns (B, L + new).
+
+    ``temperature=0`` is greedy decoding. The model sees at most its last
+    ``max_position`` tokens (a longer prompt is cropped from the left, as in nanoGPT).
+    """
+    _check_sampling(temperature, top_k, top_p)
+    if idx.dim() != 2 or idx.shape[1] == 0:
+        raise ValueError(
+            f"idx must be a non-empty batch of prompts of shape (batch, length ≥ 1), got "
+            f"{tuple(idx.shape)}; encode a prompt of at least one token and add [None]."
+        )
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be ≥ 0, got {max_new_tokens}.")
+    was_training = model.training
+    model.eval()
+    context = model.config.max_position
+    for _ in range(max_new_tokens):
+        logits = model(idx[:, -context:])[:, -1, :]
+        probs = next_token_probabilities(logits, temperature, top_k, top_p)
+        if temperature == 0:
+            next_ids = probs.argmax(dim=-1, keepdim=True)
+        else:
+            next_ids = torch.multinomial(probs, num_samples=1, generator=generator)
+        idx = torch.cat([idx, next_ids], dim=1)
+    model.train(was_training)
+    return idx
+
+
+# ---------------------------------------------------------------------------
+# Characters as tokens
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CharTokenizer:
+    """One token per character of a fixed alphabet (sorted). Notebook 09."""
+
+    chars: str
+
+    def __post_init__(self) -> None:
+        if not self.chars or len(set(self.chars)) != len(self.chars):
+            raise ValueError("chars must be a non-empty string of distinct characters.")
+
+    @classmethod
+    def from_text(cls, text: str) -> CharTokenizer:
+        """The tokenizer whose alphabet is every character that occurs in ``text``."""
+        return cls("".join(sorted(set(text))))
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of distinct tokens."""
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text``; characters outside the alphabet raise a ValueError."""
+        index = {char: i for i, char in enumerate(self.chars)}
+        unknown = sorted({char for char in text if char not in index})
+        if unknown:
+            raise ValueError(
+                f"characters {unknown!r} are not in this model's alphabet "
+                f"{self.chars!r}; remove or replace them."
+            )
+        return [index[char] for char in text]
+
+    def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
+        """The text of token ids ``ids``."""
+        values = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        return "".join(self.chars[i] for i in values)
+
+
+def train_val_split(ids: torch.Tensor, val_fraction: float = VAL_FRACTION) -> Batch:
+    """First ``1 - val_fraction`` of a token stream for training, the rest for validation."""
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}.")
+    cut = int(len(ids) * (1.0 - val_fraction))
+    return ids[:cut], ids[cut:]
+
+
+def char_batches(data: torch.Tensor, block_size: int, batch_size: int) -> BatchFn:
+    """A batch function: random windows of ``block_size`` tokens and the same shifted by one."""
+    if data.dim() != 1 or len(data) <= block_size:
+        raise ValueError(
+            f"data must be a 1-D token stream longer than block_size={block_size}, got shape "
+            f"{tuple(data.shape)}."
+        )
+
+    def batch(generator: torch.Generator) -> Batch:
+        starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
+        offsets = torch.arange(block_size)
+        x = data[starts[:, None] + offsets]
+        y = data[starts[:, None] + offsets + 1]
+        return x, y
+
+    return batch
+
+
+# ---------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LMTrainingConfig:
+    """Hyperparameters of :func:`train_lm`, as plain data (nanoGPT style). Notebook 09."""
+
+    max_steps: int = 2000
+    lr: float = 1e-3
+    min_lr: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    betas: tuple[float, float] = (0.9, 0.99)
+    grad_clip: float = 1.0
+    eval_every: int = 250
+    eval_batches: int = 20
+
+    def __post_init__(self) -> None:
+        positive = ("max_steps", "lr", "eval_every", "eval_batches")
+        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
+        if bad:
+            raise ValueError(f"these settings must be positive: {bad}.")
+        if not 0 <= self.min_lr <= self.lr:
+            raise ValueError(f"min_lr must lie in [0, lr={self.lr}], got {self.min_lr}.")
+
+
+def learning_rate(step: int, config: LMTrainingConfig) -> float:
+    """Linear warm-up to ``lr``, then cosine decay to ``min_lr`` at ``max_steps``."""
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    span = max(1, config.max_steps - config.warmup_steps)
+    progress = min(1.0, (step - config.warmup_steps) / span)
+    return config.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (config.lr - config.min_lr)
+
+
+@dataclass
+class LMHistory:
+    """What :func:`train_lm` measured: losses, throughput, wall time."""
+
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Training throughput in (input) tokens per second."""
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+@torch.no_grad()
+def estimate_loss(
+    model: nn.Module, batches: BatchFn, num_batches: int, *, seed: int = 0, device: str = "cpu"
+) -> float:
+    """Mean loss over ``num_batches`` batches drawn with a fixed seed (comparable across calls)."""
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in range(num_batches):
+        x, y = batches(generator)
+        losses.append(model.loss(x.to(device), y.to(device)).item())
+    model.train(was_training)
+    return sum(losses) / len(losses)
+
+
+def _optimizer(model: nn.Module, config: LMTrainingConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (not on biases, LayerNorms or positions)."""
+    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
+
+
+def train_lm(
+    model: TinyGPT,
+    train_batches: BatchFn,
+    val_batches: BatchFn,
+    config: LMTrainingConfig,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = True,
+) -> LMHistory:
+    """Train ``model`` for ``config.max_steps`` steps; validate every ``eval_every`` steps.
+
+    Batches come from ``train_batches(generator)`` (see :func:`char_batches`), so one loop
+    serves the character model and the in-context-learning episodes. Notebook 09.
+    """
+    model.to(device).train()
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = _optimizer(model, config)
+    history = LMHistory()
+    start = time.perf_counter()
+    with tqdm(total=config.max_steps, unit="step", disable=not progress, desc="GPT") as bar:
+        for step in range(config.max_steps):
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, config)
+            x, y = train_batches(generator)
+            loss = model.loss(x.to(device), y.to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            history.steps.append(step + 1)
+            history.train_loss.append(loss.item())
+            history.tokens += x.numel()
+            last_step = step + 1 == config.max_steps
+            if (step + 1) % config.eval_every == 0 or last_step:
+                val = estimate_loss(model, val_batches, config.eval_batches, device=device)
+                history.eval_steps.append(step + 1)
+                history.val_loss.append(val)
+                bar.set_postfix(train=f"{loss.item():.3f}", val=f"{val:.3f}")
+            history.seconds = time.perf_counter() - start
+            bar.set_postfix_str(f"{history.tokens_per_second:,.0f} tok/s", refresh=False)
+            bar.update()
+    model.eval()
+    return history
+
+
+# ---------------------------------------------------------------------------
+# In-context learning: task episodes
+# ---------------------------------------------------------------------------
+
+#: Letters the task inputs are drawn from (few, so that 8 examples reveal a substitution).
+TASK_LETTERS = "abcdefgh"
+#: Separators: input > output ; next example. A task name, when given, ends with ':'.
+ARROW, SEPARATOR, NAME_END = ">", ";", ":"
+TASKS = ("copy", "reverse", "shift", "cipher", "sort")
+MIN_INPUT_LETTERS, MAX_INPUT_LETTERS = 3, 5
+MAX_SHOTS = 8
+#: Share of training episodes that start with the task's name (enables named zero-shot).
+NAMED_EPISODE_SHARE = 0.25
+#: The padding symbol; never a target.
+PAD = "."
+ICL_CHARS = "".join(
+    sorted(set(TASK_LETTERS + "".join(TASKS) + ARROW + SEPARATOR + NAME_END + PAD))
+)
+#: Longest episode: named prompt, MAX_SHOTS examples and the query, each "x>y;".
+ICL_BLOCK = len(max(TASKS, key=len)) + 1 + (MAX_SHOTS + 1) * (2 * MAX_INPUT_LETTERS + 2)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One prompt: its task, the text up to the query's arrow, and the expected answer."""
+
+    task: str
+    prompt: str
+    answer: str
+
+
+def task_function(task: str, rng: random.Random) -> Callable[[str], str]:
+    """Draw one instance of ``task`` (a shift amount, a substitution...) as a function."""
+    if task == "copy":
+        return lambda x: x
+    if task == "reverse":
+        return lambda x: x[::-1]
+    if task == "sort":
+        return lambda x: "".join(sorted(x))
+    if task == "shift":
+        amount = rng.randrange(1, len(TASK_LETTERS))
+        table = {
+            c: TASK_LETTERS[(i + amount) % len(TASK_LETTERS)] for i, c in enumerate(TASK_LETTERS)
+        }
+        return lambda x: "".join(table[c] for c in x)
+    if task == "cipher":
+        shuffled = rng.sample(TASK_LETTERS, len(TASK_LETTERS))
+        table = dict(zip(TASK_LETTERS, shuffled, strict=True))
+        return lambda x: "".join(table[c] for c in x)
+    raise ValueError(f"unknown task {task!r}; choose one of {TASKS}.")
+
+
+def _random_input(rng: random.Random) -> str:
+    length = rng.randint(MIN_INPUT_LETTERS, MAX_INPUT_LETTERS)
+    return "".join(rng.choice(TASK_LETTERS) for _ in range(length))
+
+
+def make_episode(task: str, shots: int, rng: random.Random, *, named: bool = False) -> Episode:
+    """An episode of ``task`` with ``shots`` solved examples before the query."""
+    if not 0 <= shots <= MAX_SHOTS:
+        raise ValueError(f"shots must lie in [0, {MAX_SHOTS}], got {shots}.")
+    function = task_function(task, rng)
+    examples = [_random_input(rng) for _ in range(shots + 1)]
+    solved = "".join(f"{x}{ARROW}{function(x)}{SEPARATOR}" for x in examples[:-1])
+    prefix = f"{task}{NAME_END}" if named else ""
+    query = examples[-1]
+    return Episode(task, f"{prefix}{solved}{query}{ARROW}", function(query))
+
+
+def episode_targets(text: str) -> list[bool]:
+    """Which characters of an episode text are predicted: outputs and their ';', not inputs."""
+    targets, in_output = [], False
+    for char in text:
+        if char == ARROW:
+            in_output = True
+            targets.append(False)
+            continue
+        targets.append(in_output)
+        if char == SEPARATOR:
+            in_output = False
+    return targets
+
+
+def icl_batches(batch_size: int, tokenizer: CharTokenizer, *, seed_offset: int = 0) -> BatchFn:
+    """A batch function of random episodes (random task, 0-8 shots, sometimes named).
+
+    Loss is taken only on output characters (inputs are random, so unpredictable).
+    """
+    pad_id = tokenizer.encode(PAD)[0]
+
+    def batch(generator: torch.Generator) -> Batch:
+        seed = int(torch.randint(2**31 - 1, (1,), generator=generator)) + seed_offset
+        rng = random.Random(seed)
+        x = torch.full((batch_size, ICL_BLOCK), pad_id, dtype=torch.long)
+        y = torch.full((batch_size, ICL_BLOCK), IGNORE_INDEX, dtype=torch.long)
+        for row in range(batch_size):
+            episode = make_episode(
+                rng.choice(TASKS),
+                rng.randint(0, MAX_SHOTS),
+                rng,
+                named=rng.random() < NAMED_EPISODE_SHARE,
+            )
+            text = episode.prompt + episode.answer + SEPARATOR
+            ids = torch.tensor(tokenizer.encode(text))
+            predicted = torch.tensor(episode_targets(text))
+            x[row, : len(ids) - 1] = ids[:-1]
+            y[row, : len(ids) - 1] = torch.where(predicted[1:], ids[1:], IGNORE_INDEX)
+        return x, y
+
+    return batch
+
+
+@torch.no_grad()
+def icl_accuracy(
+    model: TinyGPT,
+    tokenizer: CharTokenizer,
+    task: str,
+    shots: int,
+    num_episodes: int,
+    *,
+    named: bool = False,
+    seed: int = 0,
+) -> float:
+    """Share of held-out episodes whose greedy continuation is exactly the answer."""
+    rng = random.Random(seed)
+    correct = 0
+    for _ in range(num_episodes):
+        episode = make_episode(task, shots, rng, named=named)
+        prompt = torch.tensor([tokenizer.encode(episode.prompt)])
+        out = generate(model, prompt, len(episode.answer), temperature=0.0)
+        correct += tokenizer.decode(out[0, prompt.shape[1] :]) == episode.answer
+    return correct / num_episodes

@@ -1,0 +1,197 @@
+"""GPT decoding, the training loop and the in-context-learning episodes (notebook 09)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+import torch
+
+from course_utils.gpt import (
+    ICL_BLOCK,
+    ICL_CHARS,
+    MAX_SHOTS,
+    TASK_LETTERS,
+    TASKS,
+    CharTokenizer,
+    LMTrainingConfig,
+    char_batches,
+    episode_targets,
+    estimate_loss,
+    generate,
+    icl_batches,
+    learning_rate,
+    make_episode,
+    next_token_probabilities,
+    task_function,
+    top_k_filter,
+    top_p_filter,
+    train_lm,
+    train_val_split,
+)
+from course_utils.transformer import IGNORE_INDEX, TinyGPT, TinyGPTConfig
+
+VOCAB = 11
+
+
+@pytest.fixture
+def model() -> TinyGPT:
+    torch.manual_seed(0)
+    config = TinyGPTConfig(
+        vocab_size=VOCAB, max_position=16, d_model=32, num_layers=2, num_heads=4, d_ff=64
+    )
+    return TinyGPT(config).eval()
+
+
+def test_top_k_never_keeps_more_than_the_k_most_likely():
+    logits = torch.randn(64, 50, generator=torch.Generator().manual_seed(0))
+    probs = next_token_probabilities(logits, top_k=5)
+    allowed = torch.topk(logits, 5).indices
+    assert torch.all((probs > 0).sum(-1) == 5)
+    assert torch.all(probs.gather(-1, allowed).sum(-1).sub(1).abs() < 1e-6)
+    samples = torch.multinomial(probs, 200, replacement=True)
+    assert torch.all((samples[:, :, None] == allowed[:, None, :]).any(-1))
+    assert torch.isinf(top_k_filter(logits, 5)).sum() == 64 * 45
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+    logits = probs.log()
+    for p, kept in [(0.5, 1), (0.51, 2), (0.8, 2), (0.81, 3), (1.0, 4)]:
+        filtered = top_p_filter(logits, p)
+        assert torch.isfinite(filtered).sum() == kept, p
+    shuffled = logits[:, [2, 0, 3, 1]]
+    assert torch.isfinite(top_p_filter(shuffled, 0.8)).tolist() == [[False, True, False, True]]
+
+
+def test_temperature_zero_is_greedy(model):
+    prompt = torch.tensor([[1, 2, 3]])
+    out = generate(model, prompt, 6, temperature=0.0)
+    manual = prompt
+    for _ in range(6):
+        manual = torch.cat([manual, model(manual)[:, -1].argmax(-1, keepdim=True)], 1)
+    assert torch.equal(out, manual)
+
+
+def test_same_seed_same_text_and_sampling_varies(model):
+    prompt = torch.tensor([[1, 2, 3]])
+
+    def sample(seed: int) -> torch.Tensor:
+        return generate(
+            model, prompt, 12, top_p=0.9, generator=torch.Generator().manual_seed(seed)
+        )
+
+    assert torch.equal(sample(0), sample(0))
+    assert any(not torch.equal(sample(0), sample(seed)) for seed in range(1, 5))
+
+
+def test_long_prompt_is_cropped_to_the_context(model):
+    prompt = torch.randint(VOCAB, (1, 40), generator=torch.Generator().manual_seed(1))
+    out = generate(model, prompt, 3, temperature=0.0)
+    cropped = generate(model, prompt[:, -16:], 3, temperature=0.0)
+    assert torch.equal(out[:, -3:], cropped[:, -3:]) and out.shape == (1, 43)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"temperature": -1.0}, "temperature"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+        ({"top_k": 0}, "top_k"),
+    ],
+)
+def test_bad_sampling_settings_are_refused(model, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate(model, torch.tensor([[1]]), 2, **kwargs)
+
+
+def test_empty_prompt_is_refused(model):
+    with pytest.raises(ValueError, match="non-empty"):
+        generate(model, torch.zeros(1, 0, dtype=torch.long), 2)
+
+
+def test_char_tokenizer_round_trip_and_unknown_characters():
+    tokenizer = CharTokenizer.from_text("hello world")
+    assert tokenizer.chars == " dehlorw" and tokenizer.vocab_size == 8
+    assert tokenizer.decode(tokenizer.encode("hold")) == "hold"
+    with pytest.raises(ValueError, match=r"\['z'\]"):
+        tokenizer.encode("zoo")
+
+
+def test_char_batches_are_shifted_windows():
+    data = torch.arange(100)
+    train, val = train_val_split(data)
+    assert len(train) == 90 and torch.equal(val, torch.arange(90, 100))
+    x, y = char_batches(train, 8, 4)(torch.Generator().manual_seed(0))
+    assert x.shape == (4, 8) and torch.equal(y, x + 1)
+
+
+def test_learning_rate_warms_up_then_decays_to_min():
+    config = LMTrainingConfig(max_steps=100, lr=1e-3, min_lr=1e-4, warmup_steps=10)
+    rates = [learning_rate(step, config) for step in range(101)]
+    assert rates[9] == pytest.approx(1e-3) and rates[0] == pytest.approx(1e-4)
+    assert rates[100] == pytest.approx(1e-4)
+    assert all(a >= b for a, b in itertools.pairwise(rates[9:]))
+
+
+def test_training_lowers_the_loss_on_a_repeating_stream(model):
+    data = torch.tensor([1, 2, 3, 4, 5, 6, 7] * 40)
+    batches = char_batches(data, 12, 16)
+    before = estimate_loss(model, batches, 4)
+    config = LMTrainingConfig(max_steps=60, lr=3e-3, warmup_steps=5, eval_every=30)
+    history = train_lm(model, batches, batches, config, progress=False)
+    assert history.val_loss[-1] < 0.5 * before and len(history.eval_steps) == 2
+    assert history.tokens == 60 * 16 * 12 and history.tokens_per_second > 0
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_episode_tasks_do_what_they_say(task):
+    rng = random.Random(3)
+    episode = make_episode(task, 4, rng, named=True)
+    assert episode.prompt.startswith(f"{task}:") and episode.prompt.endswith(">")
+    pairs = [part.split(">") for part in episode.prompt.split(":")[1].split(";")[:-1]]
+    for x, y in pairs:
+        assert len(x) == len(y) and set(x + y) <= set(TASK_LETTERS)
+        if task == "reverse":
+            assert y == x[::-1]
+        if task == "sort":
+            assert y == "".join(sorted(x))
+        if task == "copy":
+            assert y == x
+    mapping = {}
+    for x, y in pairs:
+        for a, b in zip(x, y, strict=True):
+            assert mapping.setdefault(a, b) == b or task in {"reverse", "sort"}
+
+
+def test_ciphers_and_shifts_change_per_episode():
+    rng = random.Random(0)
+    functions = {task_function("cipher", rng)("abcdefgh") for _ in range(20)}
+    shifts = {task_function("shift", rng)("a") for _ in range(40)}
+    assert len(functions) > 15 and shifts == set(TASK_LETTERS) - {"a"}
+
+
+def test_episode_targets_mark_outputs_only():
+    assert episode_targets("ab>ba;cd>dc;") == [
+        *(False, False, False, True, True, True),
+        *(False, False, False, True, True, True),
+    ]
+
+
+def test_icl_batches_predict_only_outputs():
+    tokenizer = CharTokenizer(ICL_CHARS)
+    x, y = icl_batches(8, tokenizer)(torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (8, ICL_BLOCK)
+    arrow = tokenizer.encode(">")[0]
+    for row in range(8):
+        text = tokenizer.decode(x[row])
+        targets = y[row][y[row] != IGNORE_INDEX]
+        assert len(targets) >= 4  # at least the query's answer and ';'
+        first = int((y[row] != IGNORE_INDEX).nonzero()[0])
+        assert x[row, first] == arrow, text
+    with pytest.raises(ValueError, match="shots"):
+        make_episode("copy", MAX_SHOTS + 1, random.Random(0))
+    with pytest.raises(ValueError, match="unknown task"):
+        make_episode("translate", 1, random.Random(0))
