@@ -26,6 +26,8 @@ OFFLINE_ENV = "COURSE_OFFLINE"
 DEFAULT_CACHE = Path.home() / ".cache" / "from-rules-to-gpt"
 DOWNLOAD_TIMEOUT_S = 30
 HASH_CHUNK_BYTES = 1 << 20
+#: Permissions of the files the course writes (before the umask), like ``open(..., "w")``.
+FILE_MODE = 0o666
 
 # ---------------------------------------------------------------------------
 # Errors and environment
@@ -202,6 +204,9 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
         tmp.write(payload)
         tmp_path = Path(tmp.name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp_path.chmod(FILE_MODE & ~umask)  # a temporary file is private (0600); make it normal
     os.replace(tmp_path, path)
 
 

@@ -194,3 +194,12 @@ def test_corrupt_mirror_file_is_reported(monkeypatch, tmp_path):
     monkeypatch.setenv(data.MIRROR_ENV, str(tmp_path))
     with pytest.raises(data.DataUnavailableError, match="corrupt"):
         data.fetch_file(remote)
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    path = tmp_path / "sub" / "file.bin"
+    data.atomic_write_bytes(path, b"abc")
+    plain = tmp_path / "plain.bin"
+    plain.write_bytes(b"abc")
+    assert path.read_bytes() == b"abc"
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
