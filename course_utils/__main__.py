@@ -64,7 +64,65 @@ def _student(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_vectors(args: argparse.Namespace) -> int:
+    from course_utils.checkpoints import load_provenance
+    from course_utils.embeddings import VECTOR_RECIPES, train_vectors
+
+    if args.name not in VECTOR_RECIPES:
+        print(f"Unknown recipe {args.name!r}; choose one of {sorted(VECTOR_RECIPES)}.")
+        return 2
+    path = train_vectors(
+        args.name,
+        device=args.device,
+        max_steps=args.max_steps,
+        directory=args.out,
+        corpus=args.corpus,
+        threads=args.threads,
+    )
+    record = load_provenance(args.name, path.parent)
+    print(f"Wrote {path} (and its vectors, if any): {record['description']}")
+    if "evaluation" in record:
+        scores = record["evaluation"]["full_vocabulary"]
+        print(
+            f"{record['words_per_second']:,.0f} words/s ({record['words_per_cpu_second']:,.0f} "
+            f"per CPU second); WordSim-353 {scores['wordsim353']:.3f}, "
+            f"SimLex-999 {scores['simlex999']:.3f}, analogies {100 * scores['analogy_total']:.1f}%"
+        )
+    return 0
+
+
+def _train_glove(args: argparse.Namespace) -> int:
+    from course_utils.checkpoints import load_provenance
+    from course_utils.embeddings import GLOVE_CHECKPOINT, train_glove_vectors
+
+    path = train_glove_vectors(
+        device=args.device,
+        max_steps=args.max_steps,
+        directory=args.out,
+        seed=args.seed,
+        corpus=args.corpus,
+        threads=args.threads,
+    )
+    record = load_provenance(GLOVE_CHECKPOINT, path.parent)
+    scores = record["evaluation"]["full_vocabulary"]
+    print(
+        f"Wrote {path} and its vectors: {record['entries_per_second']:,.0f} entries/s, "
+        f"final loss {record['final_loss']:.4f}; WordSim-353 {scores['wordsim353']:.3f}, "
+        f"SimLex-999 {scores['simlex999']:.3f}, analogies {100 * scores['analogy_total']:.1f}%"
+    )
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
+
+
+def _add_training_options(command: argparse.ArgumentParser) -> None:
+    """The options every training command shares: device, step bound, output, corpus, threads."""
+    command.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    command.add_argument("--max-steps", type=int, help="stop every training run after N steps")
+    command.add_argument("--out", help="output folder (default: data/)")
+    command.add_argument("--corpus", nargs="+", help="corpus sources (default: all of them)")
+    command.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +142,20 @@ def build_parser() -> argparse.ArgumentParser:
     student.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
     student.add_argument("--out", help="output folder (default: notebooks/student)")
     student.set_defaults(run=_student)
+    vectors = commands.add_parser(
+        "train-vectors", help="retrain shipped Word2Vec vectors or the learning curve (nb 03)"
+    )
+    vectors.add_argument("name", help="recipe: word2vec_sg, word2vec_cbow, gensim_sg, ...")
+    _add_training_options(vectors)
+    vectors.set_defaults(run=_train_vectors)
+    glove = commands.add_parser("train-glove", help="retrain the shipped GloVe vectors (nb 04)")
+    glove.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    glove.add_argument("--max-steps", type=int, help="stop training after N steps")
+    glove.add_argument("--out", help="output folder (default: data/)")
+    glove.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    glove.add_argument("--corpus", nargs="+", help="corpus sources (default: all of them)")
+    glove.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    glove.set_defaults(run=_train_glove)
     return parser
 
 

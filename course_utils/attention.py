@@ -80,6 +80,18 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> to
     return weights.masked_fill(~mask, 0.0)
 
 
+def apply_temperature(weights: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Re-temper attention weights: softmax(scores / T) computed from softmax(scores). Notebook 06.
+
+    Since softmax(s / T) is proportional to softmax(s) ** (1 / T), the scores are not
+    needed: T < 1 sharpens each row, T > 1 flattens it; masked (zero) weights stay 0.
+    """
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}.")
+    log_weights = torch.log(weights).masked_fill(weights == 0, float("-inf"))
+    return masked_softmax(log_weights / temperature, weights > 0)
+
+
 def scaled_dot_product_attention(
     q: torch.Tensor,
     k: torch.Tensor,

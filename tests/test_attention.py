@@ -12,6 +12,7 @@ from torch import nn
 from course_utils.attention import (
     AdditiveAttention,
     MultiHeadAttention,
+    apply_temperature,
     causal_mask,
     padding_mask,
     scaled_dot_product_attention,
@@ -72,6 +73,18 @@ def test_sdpa_scale_is_a_temperature():
     torch.testing.assert_close(output, F.scaled_dot_product_attention(q, k, v, scale=0.1), **EXACT)
     _, sharp = scaled_dot_product_attention(q, k, v, scale=10.0)
     assert sharp.max(-1).values.mean() > weights.max(-1).values.mean()
+
+
+@pytest.mark.parametrize("temperature", [0.25, 1.0, 3.0])
+def test_apply_temperature_equals_dividing_the_scores(temperature):
+    q, k, v = _qkv(BATCH)
+    mask = _random_mask(BATCH, L_Q, L_K)
+    mask[0, 1] = False  # a fully masked row stays all zero
+    _, weights = scaled_dot_product_attention(q, k, v, mask)
+    _, expected = scaled_dot_product_attention(q, k, v, mask, scale=1 / (temperature * D**0.5))
+    torch.testing.assert_close(apply_temperature(weights, temperature), expected, **EXACT)
+    with pytest.raises(ValueError, match="positive"):
+        apply_temperature(weights, 0.0)
 
 
 def test_sdpa_fully_masked_row_gives_zeros_not_nan():

@@ -9,11 +9,6 @@ from collections import Counter
 import pytest
 
 from course_utils import exercises, rules
-from course_utils.exercises.core import ExerciseCheckError
-
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError("Exercise not solved yet")
 
 
 def _share_positive(examples):
@@ -46,29 +41,20 @@ RIGHT_AND_WRONG = {
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
-def test_check_passes_right_answer(name, capsys):
+def test_check_passes_right_answer(name, exercise_asserts):
     right, _ = RIGHT_AND_WRONG[name]
-    assert bool(getattr(exercises, name)(right)) is True
-    assert "✓" in capsys.readouterr().out
+    exercise_asserts.passes(name, right)
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
-def test_check_fails_wrong_answer_with_hint(name, capsys):
+def test_check_fails_wrong_answer_with_hint(name, exercise_asserts):
     _, wrong = RIGHT_AND_WRONG[name]
-    exercises.set_strict(False)
-    assert bool(getattr(exercises, name)(wrong)) is False
-    out = capsys.readouterr().out
-    assert "✗" in out and "Hint:" in out
-    exercises.set_strict(True)
-    with pytest.raises(ExerciseCheckError):
-        getattr(exercises, name)(wrong)
+    exercise_asserts.fails_with_hint(name, wrong)
 
 
 @pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
-def test_stub_is_reported_as_not_solved(name, capsys):
-    exercises.set_strict(False)
-    assert bool(getattr(exercises, name)(_stub)) is False
-    assert "not solved yet" in capsys.readouterr().out
+def test_stub_is_reported_as_not_solved(name, exercise_asserts):
+    exercise_asserts.not_solved(name)
 
 
 def test_learner_exceptions_become_hints(capsys):

@@ -422,6 +422,29 @@ def test_compare_normalizers_on_typed_text(tagger):
     assert all(len(row) == 4 for row in rows.values())
 
 
+def test_conflation_classes_group_words_by_stem():
+    classes = text.conflation_classes(["running", "runs", "run", "ran", "runs"], "porter")
+    assert classes == {"ran": ["ran"], "run": ["run", "running", "runs"]}
+    assert list(text.conflation_classes(["b", "a"], str.upper)) == ["A", "B"]
+    with pytest.raises(ValueError, match="choose one of"):
+        text.conflation_classes(["a"], "krovetz")
+    with pytest.raises(ValueError, match="not None"):
+        text.conflation_classes(["a"], None)
+    with pytest.raises(TypeError, match="list of tokens"):
+        text.conflation_classes("running", "porter")
+
+
+def test_cached_normalizers_match_the_uncached_ones():
+    from nltk.stem import WordNetLemmatizer
+
+    words = [word for word, _ in load_porter_reference()[::50]]
+    for name, stem in text.STEMMERS.items():
+        assert normalize(words, stem=name) == [stem(word) for word in words]
+    wordnet = WordNetLemmatizer()
+    for pos in text.WORDNET_POS:
+        assert [lemmatize(w, pos) for w in words] == [wordnet.lemmatize(w, pos) for w in words]
+
+
 # ---------------------------------------------------------------------------
 # Heaps' law and OOV
 # ---------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""The explorers' HTML views (what a reader sees without a kernel) and their live update."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from course_utils import features as fx
+from course_utils import widgets
+from course_utils.seq2seq import AttentionMap
+
+UNK = "[UNK]"
+
+
+def test_tokens_html_marks_only_the_unknown_token_and_escapes():
+    out = widgets.tokens_html(["<b>", UNK, "ok"], unknown=UNK)
+    assert "&lt;b&gt;" in out and "<b>" not in out
+    assert out.count(widgets.UNKNOWN_TOKEN_STYLE) == 1
+
+
+def test_tokenization_table_counts_tokens_and_unknowns():
+    tokenizers = {
+        "chars": list,
+        "words": lambda text: [UNK if w == "zz" else w for w in text.split()],
+    }
+    out = widgets.tokenization_table_html("ab zz", tokenizers, unknown=UNK)
+    rows = re.findall(r"<tr><td>(\w+)</td><td>(\d+)</td><td>(\d+)</td>", out)
+    assert rows == [("chars", "5", "0"), ("words", "2", "1")]
+
+
+def test_contributions_sum_with_the_bias_to_the_score():
+    texts = ["a good film", "a bad film", "good good", "bad acting", "good acting", "bad bad"]
+    labels = [1, 0, 1, 0, 1, 0]
+    vectorizer = fx.CountVectorizer(ngram_range=(1, 2))
+    model = fx.MultinomialNB().fit(vectorizer.fit_transform(texts), labels)
+    linear = fx.LinearTextModel.from_naive_bayes(vectorizer, model, name="NB")
+    sentence = "a good film, not bad"
+    total = linear.bias + sum(part.contribution for part in linear.explain(sentence))
+    assert total == pytest.approx(linear.decision_function([sentence])[0])
+    out = widgets.contributions_html(sentence, [linear])
+    assert f"{total:+.2f}" in out and "positive" in out and "good" in out
+
+
+def test_attention_table_follows_the_temperature():
+    weights = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]])
+    attention_map = AttentionMap("demo", ("x", "y"), ("a", "b", "c"), weights)
+    sharp = widgets.attention_table_html(attention_map, temperature=0.5)
+    flat = widgets.attention_table_html(attention_map, temperature=4.0)
+
+    def mean_largest(out: str) -> float:
+        return float(re.search(r"mean largest weight per row: ([\d.]+)", out).group(1))
+
+    assert mean_largest(sharp) > mean_largest(widgets.attention_table_html(attention_map))
+    assert mean_largest(flat) < mean_largest(widgets.attention_table_html(attention_map))
+
+
+def test_normalizer_table_shows_every_normalizer():
+    out = widgets.normalizer_table_html("running geese")
+    assert re.search(r"<td[^>]*>run</td>", out) and re.search(r"<td[^>]*>gees</td>", out)
+    for name in ("Porter", "Snowball", "Lancaster"):
+        assert name.lower() in out.lower()
+    assert widgets.normalizer_table_html("  ") == "<p><em>Type some words.</em></p>"
+
+
+def test_text_explorer_updates_as_you_type_and_needs_examples():
+    explorer = widgets.text_explorer(str.upper, ["first"])
+    box, output = explorer.children
+    assert output.value == "FIRST"
+    box.value = "typed"
+    assert output.value == "TYPED"
+    with pytest.raises(ValueError, match="at least one example"):
+        widgets.text_explorer(str.upper, [])
+
+
+def test_explorers_refuse_to_compare_nothing():
+    with pytest.raises(ValueError, match="tokenizer"):
+        widgets.tokenizer_explorer({}, ["text"], unknown=UNK)
+    with pytest.raises(ValueError, match="LinearTextModel"):
+        widgets.contribution_explorer([], ["text"])
