@@ -149,12 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(vectors)
     vectors.set_defaults(run=_train_vectors)
     glove = commands.add_parser("train-glove", help="retrain the shipped GloVe vectors (nb 04)")
-    glove.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
-    glove.add_argument("--max-steps", type=int, help="stop training after N steps")
-    glove.add_argument("--out", help="output folder (default: data/)")
+    _add_training_options(glove)
     glove.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    glove.add_argument("--corpus", nargs="+", help="corpus sources (default: all of them)")
-    glove.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
     glove.set_defaults(run=_train_glove)
     return parser
 

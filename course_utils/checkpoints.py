@@ -67,26 +67,44 @@ def save_checkpoint(
     directory: str | Path | None = None,
 ) -> Path:
     """Write ``tensors`` as safetensors plus a provenance file; both written atomically."""
+    _check_provenance(provenance)
+    weights_path, provenance_path = checkpoint_paths(name, directory)
+    arrays = {key: np.ascontiguousarray(value) for key, value in tensors.items()}
+    payload = save_safetensors_bytes(arrays, metadata=dict(metadata or {}))
+    atomic_write_bytes(weights_path, payload)
+    file_record = {
+        "file": weights_path.name,
+        SHA256_KEY: sha256_of(weights_path),
+        "bytes": weights_path.stat().st_size,
+    }
+    _write_provenance(provenance_path, {**provenance, **file_record})
+    return weights_path
+
+
+def save_results(
+    name: str, provenance: Mapping[str, object], *, directory: str | Path | None = None
+) -> Path:
+    """Write a provenance file with no weights beside it (e.g. a learning curve's scores)."""
+    _check_provenance(provenance)
+    _, provenance_path = checkpoint_paths(name, directory)
+    _write_provenance(provenance_path, provenance)
+    return provenance_path
+
+
+def _check_provenance(provenance: Mapping[str, object]) -> None:
     missing = [key for key in REQUIRED_PROVENANCE if key not in provenance]
     if missing:
         raise ValueError(
             f"provenance must record {list(REQUIRED_PROVENANCE)}; missing {missing}. Say how "
             "the checkpoint was made so that anyone can retrain it."
         )
-    weights_path, provenance_path = checkpoint_paths(name, directory)
-    arrays = {key: np.ascontiguousarray(value) for key, value in tensors.items()}
-    payload = save_safetensors_bytes(arrays, metadata=dict(metadata or {}))
-    atomic_write_bytes(weights_path, payload)
-    record = {
-        **provenance,
-        "libraries": library_versions(),
-        "file": weights_path.name,
-        SHA256_KEY: sha256_of(weights_path),
-        "bytes": weights_path.stat().st_size,
-    }
+
+
+def _write_provenance(path: Path, provenance: Mapping[str, object]) -> None:
+    """The record plus library versions, as sorted JSON, written atomically."""
+    record = {**provenance, "libraries": library_versions()}
     text = json.dumps(record, indent=JSON_INDENT, sort_keys=True) + "\n"
-    atomic_write_bytes(provenance_path, text.encode("utf-8"))
-    return weights_path
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def load_provenance(name: str, directory: str | Path | None = None) -> dict[str, object]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import math
 import os
 import socket
@@ -33,21 +32,19 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course_utils.checkpoints import (
-    JSON_INDENT,
     STORED_FLOAT,
     checkpoint_paths,
-    library_versions,
     load_provenance,
+    save_results,
     save_vectors,
 )
 from course_utils.data import (
     CORPUS_SOURCES,
     OFFLINE_ENV,
     DataUnavailableError,
-    atomic_write_bytes,
     corpus_sentences,
 )
-from course_utils.reproducibility import resolve_device
+from course_utils.reproducibility import resolve_device, torch_threads
 
 # ---------------------------------------------------------------------------
 # Constants (defaults follow the word2vec C tool, gensim and the GloVe paper)
@@ -1708,24 +1705,20 @@ def train_vectors(
     if resolve_device(device) != "cpu" and recipe.trainer == "gensim":
         raise ValueError(f"recipe {name!r} trains with gensim, on the CPU only; drop --device.")
     sources = tuple(corpus) if corpus is not None else recipe.corpus
-    options = [
-        f"--device {device}" if device != "cpu" else "",
-        f"--max-steps {max_steps}" if max_steps is not None else "",
-        f"--corpus {' '.join(sources)}" if corpus is not None else "",
-        f"--threads {threads}" if threads != DEFAULT_THREADS else "",
-    ]
     sentences = corpus_sentences(sources)
     provenance: dict[str, object] = {
-        "command": " ".join([TRAIN_COMMAND, name, *filter(None, options)]),
+        "command": _command_line(
+            f"{TRAIN_COMMAND} {name}",
+            device=device,
+            max_steps=max_steps,
+            corpus=corpus,
+            threads=threads,
+        ),
         "recipe": name,
         "description": recipe.description,
         "trainer": recipe.trainer,
         "seed": recipe.seed,
-        "corpus": {
-            "sources": list(sources),
-            "sentences": len(sentences),
-            "tokens": sum(map(len, sentences)),
-        },
+        "corpus": _corpus_record(sources, sentences),
         "device": device,
         "threads": threads,
         "max_steps": max_steps,
@@ -1742,8 +1735,7 @@ def train_vectors(
     if isinstance(recipe, CurveRecipe):
         return _save_curve(name, recipe, sentences, run, provenance, directory)
     kv, history = run(recipe.config, sentences)
-    shipped = top_words(kv, recipe.keep_words)
-    shipped.vectors[:] = shipped.vectors.astype(STORED_FLOAT)  # scored as they will load
+    shipped = _shipped_vectors(kv, recipe.keep_words)
     provenance.update(
         config=asdict(recipe.config),
         vocabulary=len(kv),
@@ -1774,19 +1766,56 @@ def _train_once(
         return train_gensim_word2vec(
             sentences, config, max_steps=max_steps, seed=seed, workers=threads
         )
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         return train_word2vec(
             sentences, config, max_steps=max_steps, seed=seed, device=device, progress=progress
         )
-    finally:
-        torch.set_num_threads(previous)
+
+
+def _command_line(
+    base: str,
+    *,
+    device: str,
+    max_steps: int | None,
+    corpus: Sequence[str] | None,
+    threads: int,
+    seed: int | None = None,
+) -> str:
+    """The command that reproduces a run: ``base`` plus every option not at its default."""
+    options = [
+        f"--device {device}" if device != "cpu" else "",
+        f"--max-steps {max_steps}" if max_steps is not None else "",
+        f"--seed {seed}" if seed else "",
+        f"--corpus {' '.join(corpus)}" if corpus is not None else "",
+        f"--threads {threads}" if threads != DEFAULT_THREADS else "",
+    ]
+    return " ".join([base, *filter(None, options)])
+
+
+def _corpus_record(sources: Sequence[str], sentences: list[list[str]]) -> dict[str, object]:
+    """What a provenance file says about the training text."""
+    return {
+        "sources": list(sources),
+        "sentences": len(sentences),
+        "tokens": sum(map(len, sentences)),
+    }
+
+
+def _shipped_vectors(kv: KeyedVectors, num_words: int) -> KeyedVectors:
+    """The ``num_words`` most frequent words, rounded to float16 so they score as they load."""
+    shipped = top_words(kv, num_words)
+    shipped.vectors[:] = shipped.vectors.astype(STORED_FLOAT)
+    return shipped
+
+
+def _loss_curve(steps: list[int], loss: list[float]) -> dict[str, list]:
+    """A training loss curve thinned to about ``PROVENANCE_CURVE_POINTS`` points."""
+    every = max(1, math.ceil(len(loss) / PROVENANCE_CURVE_POINTS))
+    return {"steps": steps[::every], "loss": loss[::every]}
 
 
 def _history_record(history: TrainingHistory) -> dict[str, object]:
     """What a provenance file keeps of a training history (the loss curve thinned)."""
-    every = max(1, math.ceil(len(history.loss) / PROVENANCE_CURVE_POINTS))
     return {
         "steps": history.steps[-1] if history.steps else None,
         "train_seconds": history.seconds,
@@ -1795,7 +1824,7 @@ def _history_record(history: TrainingHistory) -> dict[str, object]:
         "words_per_second": history.words_per_second,
         "words_per_cpu_second": history.words_per_cpu_second,
         "final_loss": history.loss[-1] if history.loss else None,
-        "loss_curve": {"steps": history.steps[::every], "loss": history.loss[::every]},
+        "loss_curve": _loss_curve(history.steps, history.loss),
     }
 
 
@@ -1828,11 +1857,7 @@ def _save_curve(
                 }
             )
     provenance.update(configs=[asdict(config) for config in recipe.configs], points=points)
-    _, path = checkpoint_paths(name, directory)
-    record = {**provenance, "libraries": library_versions()}
-    text = json.dumps(record, indent=JSON_INDENT, sort_keys=True) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
-    return path
+    return save_results(name, provenance, directory=directory)
 
 
 def load_learning_curve(
@@ -1872,13 +1897,6 @@ def train_glove_vectors(
     _check_positive(threads=threads)
     resolve_device(device)  # fail before minutes of counting, not after
     sources = tuple(corpus) if corpus is not None else CORPUS_SOURCES
-    options = [
-        f"--device {device}" if device != "cpu" else "",
-        f"--max-steps {max_steps}" if max_steps is not None else "",
-        f"--seed {seed}" if seed != 0 else "",
-        f"--corpus {' '.join(sources)}" if corpus is not None else "",
-        f"--threads {threads}" if threads != DEFAULT_THREADS else "",
-    ]
     sentences = corpus_sentences(sources)
     started = time.perf_counter()
     cooc, vocab = glove_cooccurrence(sentences, SHIPPED_GLOVE)
@@ -1890,9 +1908,7 @@ def train_glove_vectors(
         for name, result in evaluate_similarity(vectors).items():
             by_epoch[name].append(result.spearman)
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         kv, history = train_glove(
             cooc,
             vocab,
@@ -1903,22 +1919,20 @@ def train_glove_vectors(
             progress=progress,
             on_epoch=score_epoch,
         )
-    finally:
-        torch.set_num_threads(previous)
-    words = kv.index_to_key[:SHIPPED_WORDS]
-    stored = kv.vectors[: len(words)].astype(STORED_FLOAT).astype(np.float32)
-    shipped = _to_keyed_vectors(words, stored, vocab.counts[: len(words)])
+    shipped = _shipped_vectors(kv, SHIPPED_WORDS)
     steps_per_epoch = math.ceil(cooc.nnz / SHIPPED_GLOVE.batch_size)
-    every = max(1, math.ceil(len(history.loss) / PROVENANCE_CURVE_POINTS))
     provenance = {
-        "command": " ".join([GLOVE_COMMAND, *filter(None, options)]),
+        "command": _command_line(
+            GLOVE_COMMAND,
+            device=device,
+            max_steps=max_steps,
+            corpus=corpus,
+            threads=threads,
+            seed=seed,
+        ),
         "description": "GloVe (torch, from scratch), W + W~ of the most frequent words",
         "seed": seed,
-        "corpus": {
-            "sources": list(sources),
-            "sentences": len(sentences),
-            "tokens": sum(map(len, sentences)),
-        },
+        "corpus": _corpus_record(sources, sentences),
         "config": asdict(SHIPPED_GLOVE),
         "optimizer": "torch.optim.Adagrad on mini-batches of co-occurrence entries",
         "device": device,
@@ -1932,7 +1946,7 @@ def train_glove_vectors(
         "train_seconds": history.seconds,
         "entries_per_second": history.examples_per_second,
         "final_loss": history.loss[-1],
-        "loss_curve": {"steps": history.steps[::every], "loss": history.loss[::every]},
+        "loss_curve": _loss_curve(history.steps, history.loss),
         "shipped_words": len(shipped),
         "similarity_by_epoch": by_epoch,
         "evaluation": {
@@ -1940,5 +1954,7 @@ def train_glove_vectors(
             "shipped": benchmark_summary(shipped),
         },
     }
-    save_vectors(GLOVE_CHECKPOINT, words, stored, provenance, directory=directory)
+    save_vectors(
+        GLOVE_CHECKPOINT, shipped.index_to_key, shipped.vectors, provenance, directory=directory
+    )
     return checkpoint_paths(GLOVE_CHECKPOINT, directory)[1]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -46,3 +48,22 @@ def resolve_device(device: str = "cpu") -> str:
             f"Device {device!r} is not available on this machine; use one of {usable}."
         )
     return device
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the block with torch on ``threads`` CPU threads, then restore the previous count.
+
+    Training commands default to one thread: on a shared 2-core machine more threads only
+    fight over the same cores (notebooks 03-04 and their commands).
+    """
+    import torch
+
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}.")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

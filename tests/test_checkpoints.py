@@ -11,6 +11,7 @@ from course_utils.checkpoints import (
     load_provenance,
     load_vectors,
     save_checkpoint,
+    save_results,
     save_vectors,
 )
 
@@ -71,3 +72,12 @@ def test_bad_names_are_refused(tmp_path):
     with pytest.raises(ValueError, match="plain file stem"):
         save_checkpoint("../x", {}, PROVENANCE, directory=tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+def test_results_without_weights_get_a_provenance_file(tmp_path):
+    path = save_results("curve", {**PROVENANCE, "points": [1, 2]}, directory=tmp_path)
+    assert load_provenance("curve", tmp_path)["points"] == [1, 2]
+    assert "numpy" in load_provenance("curve", tmp_path)["libraries"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    with pytest.raises(ValueError, match="missing"):
+        save_results("curve", {"points": []}, directory=tmp_path)

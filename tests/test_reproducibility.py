@@ -1,0 +1,33 @@
+"""Seeds, devices and thread counts (notebook 00 and every training command)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils.reproducibility import resolve_device, set_seed, torch_threads
+
+
+def test_set_seed_repeats_torch_draws():
+    set_seed(3)
+    first = torch.rand(4)
+    set_seed(3)
+    assert torch.equal(first, torch.rand(4))
+
+
+def test_torch_threads_sets_and_restores_even_on_error():
+    before = torch.get_num_threads()
+    with torch_threads(2):
+        assert torch.get_num_threads() == 2
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), torch_threads(2):
+        raise RuntimeError("training failed")
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="at least 1"), torch_threads(0):
+        pass
+
+
+def test_unknown_device_is_explained():
+    assert resolve_device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="choose one of"):
+        resolve_device("tpu")
