@@ -9,7 +9,7 @@ KERNEL := from-rules-to-gpt
 JOBS ?= 2
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
 
-.PHONY: setup data doctor lab test unit lint format execute student clean
+.PHONY: setup data doctor lab test unit lint format execute student teaching site test-browser clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,18 @@ format: setup
 
 execute: data
 	$(BIN)/python -m course_utils execute $(NOTEBOOKS)
+	$(BIN)/python -m course_utils.teaching
+
+teaching: setup
+	$(BIN)/python -m course_utils.teaching
+
+site: setup
+	$(BIN)/python -m course_utils.site
+
+# Headless JupyterLab + Debian's Chromium (apt-get install chromium); screenshots in
+# build/browser-screenshots/. Not part of `make test` (see README, "Browser test").
+test-browser: data
+	$(BIN)/python -m pytest tests/browser -v -s
 
 student: setup
 	$(BIN)/python -m course_utils student

@@ -113,6 +113,45 @@ def _train_glove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_gpt(args: argparse.Namespace) -> int:
+    from course_utils.gpt_checkpoints import train_gpt
+
+    path = train_gpt(
+        args.recipe,
+        device=args.device,
+        max_steps=args.max_steps,
+        directory=args.out,
+        threads=args.threads,
+    )
+    print(f"Wrote {path} and its provenance")
+    return 0
+
+
+def _pretrain_bert(args: argparse.Namespace) -> int:
+    from course_utils.bert_checkpoints import pretrain_bert
+
+    path = pretrain_bert(
+        device=args.device, max_steps=args.max_steps, directory=args.out, threads=args.threads
+    )
+    print(f"Wrote {path}, its tokenizer and its provenance")
+    return 0
+
+
+def _bert_label_curve(args: argparse.Namespace) -> int:
+    from course_utils.bert_checkpoints import label_curve
+
+    paths = label_curve(
+        tasks=tuple(args.tasks),
+        sizes=tuple(args.sizes) if args.sizes else None,
+        seeds=tuple(range(args.seeds)),
+        device=args.device,
+        threads=args.threads,
+        directory=args.out,
+    )
+    print("Wrote " + ", ".join(str(path) for path in paths))
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -122,6 +161,14 @@ def _add_training_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--max-steps", type=int, help="stop every training run after N steps")
     command.add_argument("--out", help="output folder (default: data/)")
     command.add_argument("--corpus", nargs="+", help="corpus sources (default: all of them)")
+    command.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+
+
+def _add_gpt_options(command: argparse.ArgumentParser) -> None:
+    """Training options of the GPT commands (no corpus choice: the recipe fixes it)."""
+    command.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    command.add_argument("--max-steps", type=int, help="stop after N steps (a smoke test)")
+    command.add_argument("--out", help="output folder (default: data/models/)")
     command.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
 
 
@@ -152,6 +199,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_training_options(glove)
     glove.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     glove.set_defaults(run=_train_glove)
+    for recipe, notebook_help in (
+        ("char-gpt-shakespeare", "retrain the shipped character GPT (nb 09)"),
+        ("icl-gpt", "retrain the shipped in-context-learning GPT (nb 09)"),
+    ):
+        command_name = "train-char-gpt" if recipe.startswith("char") else "train-icl-gpt"
+        gpt = commands.add_parser(command_name, help=notebook_help)
+        _add_gpt_options(gpt)
+        gpt.set_defaults(run=_train_gpt, recipe=recipe)
+    bert = commands.add_parser("pretrain-bert", help="retrain the shipped TinyBert (nb 08)")
+    _add_gpt_options(bert)
+    bert.set_defaults(run=_pretrain_bert)
+    curve = commands.add_parser(
+        "bert-label-curve",
+        help="fine-tune pre-trained vs random TinyBert per label budget (nb 08)",
+    )
+    curve.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    curve.add_argument("--out", help="output folder of the results (default: data/)")
+    curve.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    curve.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 (default 3)")
+    curve.add_argument("--tasks", nargs="+", default=["mr", "pos"], help="mr and/or pos")
+    curve.add_argument(
+        "--sizes", nargs="+", type=int, help="rerun only these budgets, keep the other results"
+    )
+    curve.set_defaults(run=_bert_label_curve)
     return parser
 
 

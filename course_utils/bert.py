@@ -5,18 +5,34 @@ the non-special tokens are chosen for prediction; of those 80% become [MASK], 10
 random token and 10% stay unchanged, so the model cannot tell which inputs to trust.
 :func:`make_nsp_pairs` builds ``[CLS] A [SEP] B [SEP]`` inputs where B is the real next
 sentence half of the time and a sentence from another document otherwise.
+
+Pre-training (:func:`pretrain`) samples such batches from an encoded corpus
+(:class:`PretrainingCorpus`: half sentence pairs, half single in-domain sentences) and
+minimises MLM + NSP loss; fine-tuning (:func:`fine_tune`) trains a sequence or token
+classification head with early stopping on a dev set.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
+import math
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm.auto import tqdm
 
-from course_utils.transformer import IGNORE_INDEX
+from course_utils.transformer import IGNORE_INDEX, TinyBert, TinyBertForTokenClassification
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 #: Share of (non-special) tokens chosen for prediction.
 MLM_PROBABILITY = 0.15
@@ -162,3 +178,710 @@ def pad_examples(examples: Sequence[NspExample], pad_id: int) -> dict[str, torch
         batch["attention_mask"][row, :size] = 1
     batch["next_sentence_label"] = torch.tensor([e.next_sentence_label for e in examples])
     return batch
+
+
+def single_example(a: Sequence[int], *, cls_id: int, sep_id: int, max_length: int) -> NspExample:
+    """``[CLS] A [SEP]`` for MLM alone: its NSP label is ignored (-100) by the loss."""
+    if max_length <= 2:
+        raise ValueError(
+            f"max_length must leave room for [CLS], [SEP] and a token; got {max_length}."
+        )
+    ids = [cls_id, *list(a)[: max_length - 2], sep_id]
+    return NspExample(ids, [0] * len(ids), IGNORE_INDEX)
+
+
+# ---------------------------------------------------------------------------
+# Pre-training batches from an encoded corpus
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BertVocab:
+    """What batch building needs to know about a vocabulary: its size and special ids."""
+
+    size: int
+    pad_id: int
+    cls_id: int
+    sep_id: int
+    mask_id: int
+    special_ids: tuple[int, ...]
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: PreTrainedTokenizerBase) -> BertVocab:
+        """Read the sizes and ids off a Hugging Face BERT tokenizer (e.g. ``train_wordpiece``)."""
+        return cls(
+            size=len(tokenizer),
+            pad_id=tokenizer.pad_token_id,
+            cls_id=tokenizer.cls_token_id,
+            sep_id=tokenizer.sep_token_id,
+            mask_id=tokenizer.mask_token_id,
+            special_ids=tuple(sorted(tokenizer.all_special_ids)),
+        )
+
+
+#: Share of each pre-training batch made of NSP sentence pairs (the rest: single sentences).
+PAIR_SHARE = 0.5
+#: Attempts at drawing a random B from another document before giving up.
+MAX_REDRAWS = 100
+
+
+class PretrainingCorpus:
+    """Encoded text for pre-training: documents (for NSP pairs) and single sentences.
+
+    Sentences are stored as one flat id array with offsets, so sampling a batch costs
+    no more than slicing. ``documents`` are lists of consecutive encoded sentences;
+    ``singles`` are encoded sentences used alone as ``[CLS] A [SEP]`` MLM examples.
+    Notebook 08.
+    """
+
+    def __init__(
+        self, documents: Sequence[Sequence[Sequence[int]]], singles: Sequence[Sequence[int]]
+    ) -> None:
+        sentences = [list(s) for doc in documents for s in doc if len(s)]
+        doc_of = [i for i, doc in enumerate(documents) for s in doc if len(s)]
+        single_list = [list(s) for s in singles if len(s)]
+        if len({*doc_of}) < 2:
+            raise ValueError(
+                "a pre-training corpus needs at least two non-empty documents (random B "
+                f"sentences come from another document); got {len({*doc_of})}."
+            )
+        every = sentences + single_list
+        self.lengths = np.array([len(s) for s in every], dtype=np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64)
+        self.tokens = np.fromiter(itertools.chain.from_iterable(every), dtype=np.int32)
+        self.document = np.array(doc_of, dtype=np.int64)
+        self.pair_sentences = len(sentences)
+        self.firsts = np.flatnonzero(self.document[1:] == self.document[:-1])
+        self.singles = np.arange(len(sentences), len(every))
+
+    @property
+    def num_tokens(self) -> int:
+        """Number of (sub-word) tokens stored."""
+        return int(self.lengths.sum())
+
+    def sentence(self, index: int) -> list[int]:
+        """The ids of stored sentence ``index``."""
+        start = self.starts[index]
+        return self.tokens[start : start + self.lengths[index]].tolist()
+
+    def _random_other(self, firsts: np.ndarray, generator: torch.Generator) -> np.ndarray:
+        """For each first sentence, a random sentence from a different document."""
+        picks = _randint(self.pair_sentences, len(firsts), generator)
+        for _ in range(MAX_REDRAWS):
+            same = self.document[picks] == self.document[firsts]
+            if not same.any():
+                return picks
+            picks[same] = _randint(self.pair_sentences, int(same.sum()), generator)
+        raise ValueError("could not draw a sentence from another document; add documents.")
+
+    def sample(
+        self,
+        batch_size: int,
+        vocab: BertVocab,
+        max_length: int,
+        generator: torch.Generator,
+        pair_share: float = PAIR_SHARE,
+    ) -> dict[str, torch.Tensor]:
+        """A masked batch: ``pair_share`` NSP pairs (half true next), the rest singles (all
+        pairs when the corpus has no single sentences).
+
+        Keys: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels`` (MLM
+        targets, -100 elsewhere) and ``next_sentence_label`` (-100 for singles).
+        """
+        if not 0.0 <= pair_share <= 1.0:
+            raise ValueError(f"pair_share must lie in [0, 1], got {pair_share}.")
+        num_pairs = round(batch_size * pair_share) if len(self.singles) else batch_size
+        if num_pairs and not len(self.firsts):
+            raise ValueError("this corpus has no document of two sentences to build pairs from.")
+        firsts = self.firsts[_randint(len(self.firsts), num_pairs, generator)]
+        is_next = torch.rand(num_pairs, generator=generator).numpy() < NEXT_SENTENCE_SHARE
+        seconds = np.where(is_next, firsts + 1, self._random_other(firsts, generator))
+        examples = [
+            pair_example(
+                self.sentence(a),
+                self.sentence(b),
+                IS_NEXT if nxt else NOT_NEXT,
+                cls_id=vocab.cls_id,
+                sep_id=vocab.sep_id,
+                max_length=max_length,
+            )
+            for a, b, nxt in zip(firsts, seconds, is_next, strict=True)
+        ]
+        singles = self.singles[_randint(len(self.singles), batch_size - num_pairs, generator)]
+        examples += [
+            single_example(
+                self.sentence(i), cls_id=vocab.cls_id, sep_id=vocab.sep_id, max_length=max_length
+            )
+            for i in singles
+        ]
+        batch = pad_examples(examples, vocab.pad_id)
+        batch["input_ids"], batch["labels"] = mask_tokens(
+            batch["input_ids"],
+            mask_id=vocab.mask_id,
+            vocab_size=vocab.size,
+            special_ids=vocab.special_ids,
+            generator=generator,
+        )
+        return batch
+
+
+def _randint(high: int, size: int, generator: torch.Generator) -> np.ndarray:
+    if size == 0:
+        return np.empty(0, dtype=np.int64)
+    return torch.randint(high, (size,), generator=generator).numpy()
+
+
+# ---------------------------------------------------------------------------
+# Pre-training: MLM + NSP
+# ---------------------------------------------------------------------------
+
+PretrainingBatchFn = Callable[[torch.Generator], dict[str, torch.Tensor]]
+
+
+#: Training precisions: float32, or bfloat16 autocast (weights and optimizer stay float32;
+#: about twice as fast on CPUs with bfloat16 instructions).
+AUTOCAST_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}
+
+
+@dataclass(frozen=True)
+class PretrainingConfig:
+    """Hyperparameters of :func:`pretrain` (BERT: AdamW, warm-up, linear decay). Notebook 08.
+
+    ``precision="bfloat16"`` runs the forward pass under bfloat16 autocast.
+    """
+
+    max_steps: int = 1000
+    lr: float = 1e-3
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.999)
+    grad_clip: float = 1.0
+    eval_every: int = 250
+    eval_batches: int = 10
+    precision: str = "float32"
+
+    def __post_init__(self) -> None:
+        positive = ("max_steps", "lr", "eval_every", "eval_batches")
+        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
+        if bad:
+            raise ValueError(f"these settings must be positive: {bad}.")
+        if self.warmup_steps < 0:
+            raise ValueError(f"warmup_steps must be ≥ 0, got {self.warmup_steps}.")
+        if self.precision not in AUTOCAST_DTYPES:
+            raise ValueError(
+                f"precision must be one of {sorted(AUTOCAST_DTYPES)}, got {self.precision!r}."
+            )
+
+
+def warmup_linear_decay(step: int, lr: float, warmup_steps: int, total_steps: int) -> float:
+    """BERT's schedule: linear warm-up to ``lr`` over ``warmup_steps``, then linear to 0."""
+    if step < warmup_steps:
+        return lr * (step + 1) / warmup_steps
+    return lr * max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+
+def adamw(
+    model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float]
+) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only (BERT excludes biases and LayerNorms)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas)
+
+
+@dataclass
+class PretrainingMetrics:
+    """MLM and NSP losses and accuracies of one forward pass (or summed over several)."""
+
+    mlm_loss: torch.Tensor
+    nsp_loss: torch.Tensor
+    mlm_correct: int
+    mlm_count: int
+    nsp_correct: int
+    nsp_count: int
+
+    @property
+    def loss(self) -> torch.Tensor:
+        """BERT's pre-training objective: MLM loss + NSP loss."""
+        return self.mlm_loss + self.nsp_loss
+
+
+def pretraining_metrics(model: TinyBert, batch: dict[str, torch.Tensor]) -> PretrainingMetrics:
+    """Forward a masked batch; MLM scores only at the chosen positions (saves the V-sized
+    matmul everywhere else), NSP on pairs only (labels -100 are singles)."""
+    hidden, _ = model.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
+    labels = batch["labels"]
+    chosen = labels != IGNORE_INDEX
+    mlm_logits = model.mlm_logits(hidden[chosen])
+    targets = labels[chosen]
+    mlm_loss = F.cross_entropy(mlm_logits, targets) if len(targets) else hidden.sum() * 0.0
+    nsp_logits = model.nsp_head(model.pool(hidden))
+    nsp_labels = batch["next_sentence_label"]
+    pairs = nsp_labels != IGNORE_INDEX
+    nsp_loss = (
+        F.cross_entropy(nsp_logits[pairs], nsp_labels[pairs])
+        if pairs.any()
+        else hidden.sum() * 0.0
+    )
+    return PretrainingMetrics(
+        mlm_loss=mlm_loss,
+        nsp_loss=nsp_loss,
+        mlm_correct=int((mlm_logits.argmax(-1) == targets).sum()),
+        mlm_count=len(targets),
+        nsp_correct=int((nsp_logits[pairs].argmax(-1) == nsp_labels[pairs]).sum()),
+        nsp_count=int(pairs.sum()),
+    )
+
+
+def _to(batch: dict[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+def _autocast(device: str, precision: str) -> torch.autocast:
+    dtype = AUTOCAST_DTYPES[precision]
+    return torch.autocast(device, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
+@torch.no_grad()
+def evaluate_pretraining(
+    model: TinyBert,
+    batches: PretrainingBatchFn,
+    num_batches: int,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+) -> dict[str, float]:
+    """MLM loss, MLM accuracy and NSP accuracy on ``num_batches`` batches drawn with a fixed
+    seed (the same held-out batches at every call)."""
+    was_training = model.training
+    model.eval()
+    generator = torch.Generator().manual_seed(seed)
+    loss = correct = count = nsp_correct = nsp_count = 0.0
+    for _ in range(num_batches):
+        metrics = pretraining_metrics(model, _to(batches(generator), device))
+        loss += metrics.mlm_loss.item() * metrics.mlm_count
+        correct, count = correct + metrics.mlm_correct, count + metrics.mlm_count
+        nsp_correct, nsp_count = nsp_correct + metrics.nsp_correct, nsp_count + metrics.nsp_count
+    model.train(was_training)
+    return {
+        "mlm_loss": loss / max(count, 1),
+        "mlm_accuracy": correct / max(count, 1),
+        "nsp_accuracy": nsp_correct / nsp_count if nsp_count else math.nan,
+        "mlm_predictions": int(count),
+        "nsp_pairs": int(nsp_count),
+    }
+
+
+@dataclass
+class PretrainingHistory:
+    """What :func:`pretrain` measured: per-step losses, held-out curves, throughput."""
+
+    steps: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    mlm_loss: list[float] = field(default_factory=list)
+    nsp_loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    eval_mlm_loss: list[float] = field(default_factory=list)
+    eval_mlm_accuracy: list[float] = field(default_factory=list)
+    eval_nsp_accuracy: list[float] = field(default_factory=list)
+    tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Training throughput in (input, non-padding) tokens per second."""
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class PretrainingState:
+    """Everything :func:`pretrain` needs to continue a run exactly: optimizer, batch sampler,
+    dropout random state, history and step."""
+
+    optimizer: dict
+    generator: torch.Tensor
+    history: PretrainingHistory
+    step: int
+    dropout_rng: torch.Tensor
+
+
+def pretrain(
+    model: TinyBert,
+    train_batches: PretrainingBatchFn,
+    eval_batches: PretrainingBatchFn,
+    config: PretrainingConfig,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = True,
+    resume: PretrainingState | None = None,
+    on_eval: Callable[[PretrainingState], None] | None = None,
+) -> PretrainingHistory:
+    """Pre-train ``model`` on MLM + NSP for ``config.max_steps`` steps. Notebook 08.
+
+    Evaluates on ``eval_batches`` every ``eval_every`` steps; ``on_eval`` receives the full
+    state (to save it) and passing it back as ``resume`` continues the run exactly.
+    """
+    model.to(device).train()
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = adamw(model, config.lr, config.weight_decay, config.betas)
+    history, first_step = PretrainingHistory(), 0
+    if resume is not None:
+        optimizer.load_state_dict(resume.optimizer)
+        generator.set_state(resume.generator)
+        history, first_step = resume.history, resume.step
+        torch.set_rng_state(resume.dropout_rng)
+    start = time.perf_counter() - history.seconds
+    with tqdm(
+        total=config.max_steps, initial=first_step, unit="step", disable=not progress, desc="BERT"
+    ) as bar:
+        for step in range(first_step, config.max_steps):
+            for group in optimizer.param_groups:
+                group["lr"] = warmup_linear_decay(
+                    step, config.lr, config.warmup_steps, config.max_steps
+                )
+            batch = _to(train_batches(generator), device)
+            with _autocast(device, config.precision):
+                metrics = pretraining_metrics(model, batch)
+            optimizer.zero_grad(set_to_none=True)
+            metrics.loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            history.steps.append(step + 1)
+            history.loss.append(metrics.loss.item())
+            history.mlm_loss.append(metrics.mlm_loss.item())
+            history.nsp_loss.append(metrics.nsp_loss.item())
+            history.tokens += int(batch["attention_mask"].sum())
+            if (step + 1) % config.eval_every == 0 or step + 1 == config.max_steps:
+                scores = evaluate_pretraining(
+                    model, eval_batches, config.eval_batches, seed=seed, device=device
+                )
+                history.eval_steps.append(step + 1)
+                history.eval_mlm_loss.append(scores["mlm_loss"])
+                history.eval_mlm_accuracy.append(scores["mlm_accuracy"])
+                history.eval_nsp_accuracy.append(scores["nsp_accuracy"])
+                bar.set_postfix(
+                    mlm=f"{scores['mlm_accuracy']:.3f}", nsp=f"{scores['nsp_accuracy']:.3f}"
+                )
+                history.seconds = time.perf_counter() - start
+                if on_eval is not None:
+                    state = optimizer.state_dict(), generator.get_state(), history, step + 1
+                    on_eval(PretrainingState(*state, dropout_rng=torch.get_rng_state()))
+            history.seconds = time.perf_counter() - start
+            bar.set_postfix_str(
+                f"loss {metrics.loss.item():.2f}, {history.tokens_per_second:,.0f} tok/s",
+                refresh=False,
+            )
+            bar.update()
+    model.eval()
+    return history
+
+
+# ---------------------------------------------------------------------------
+# Fine-tuning: a classification head on [CLS] or on every token
+# ---------------------------------------------------------------------------
+
+#: Fine-tuning batches are drawn from windows of this many batches sorted by length.
+BUCKET_BATCHES = 20
+#: One labelled input: token ids and either one class (sequence classification) or one
+#: class per token (token classification, -100 where nothing is predicted).
+LabelledIds = tuple[Sequence[int], int | Sequence[int]]
+
+
+@dataclass(frozen=True)
+class FineTuningConfig:
+    """Hyperparameters of :func:`fine_tune`: AdamW with warm-up and linear decay, early
+    stopping on dev accuracy after ``patience`` epochs without a new best, never before
+    ``min_steps`` steps (tiny training sets get enough updates). Notebook 08."""
+
+    lr: float = 1e-4
+    batch_size: int = 32
+    max_epochs: int = 10
+    patience: int = 2
+    weight_decay: float = 0.01
+    warmup_fraction: float = 0.1
+    min_steps: int = 0
+    grad_clip: float = 1.0
+    precision: str = "float32"
+
+    def __post_init__(self) -> None:
+        positive = ("lr", "batch_size", "max_epochs", "patience")
+        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
+        if bad:
+            raise ValueError(f"these settings must be positive: {bad}.")
+        if not 0.0 <= self.warmup_fraction < 1.0:
+            raise ValueError(f"warmup_fraction must lie in [0, 1), got {self.warmup_fraction}.")
+        if self.precision not in AUTOCAST_DTYPES:
+            raise ValueError(
+                f"precision must be one of {sorted(AUTOCAST_DTYPES)}, got {self.precision!r}."
+            )
+
+
+@dataclass
+class FineTuningResult:
+    """What :func:`fine_tune` measured: dev accuracy per epoch and the epoch kept."""
+
+    dev_accuracy: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+
+    @property
+    def best_dev_accuracy(self) -> float:
+        """Dev accuracy of the weights :func:`fine_tune` kept."""
+        return self.dev_accuracy[self.best_epoch - 1] if self.best_epoch else math.nan
+
+
+def _is_token_task(model: nn.Module) -> bool:
+    return isinstance(model, TinyBertForTokenClassification)
+
+
+def _check_examples(
+    model: nn.Module, examples: Sequence[LabelledIds], name: str, *, need_two_classes: bool
+) -> None:
+    """Clear errors for what would otherwise fail deep inside torch (or train nonsense)."""
+    if not examples:
+        raise ValueError(f"{name} has no examples.")
+    limit = model.bert.config.max_position
+    too_long = [i for i, (ids, _) in enumerate(examples) if len(ids) > limit]
+    if too_long:
+        raise ValueError(
+            f"{name}: {len(too_long)} sequence(s) are longer than the model's position table "
+            f"(max_position={limit}), e.g. example {too_long[0]} with "
+            f"{len(examples[too_long[0]][0])} tokens; encode with truncation=True, "
+            f"max_length={limit}."
+        )
+    token_level = _is_token_task(model)
+    labels: list[int] = []
+    for i, (ids, label) in enumerate(examples):
+        if token_level != (not isinstance(label, int)):
+            kind = "a list of per-token labels" if token_level else "one integer label"
+            raise TypeError(f"{name}: example {i} must carry {kind} for {type(model).__name__}.")
+        if token_level:
+            if len(label) != len(ids):
+                raise ValueError(
+                    f"{name}: example {i} has {len(ids)} tokens but {len(label)} labels; give "
+                    "one label per token (-100 where nothing is predicted)."
+                )
+            labels.extend(value for value in label if value != IGNORE_INDEX)
+        else:
+            labels.append(label)
+    num_labels = model.classifier.out_features
+    bad = sorted({value for value in labels if not 0 <= value < num_labels})
+    if bad:
+        raise ValueError(f"{name}: labels {bad[:5]} lie outside [0, num_labels={num_labels}).")
+    if need_two_classes and len(set(labels)) < 2:
+        raise ValueError(
+            f"{name} contains a single class ({sorted(set(labels))}); a classifier learns "
+            "nothing from it. Sample a training set that holds at least two classes."
+        )
+
+
+def first_piece_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> list[int]:
+    """Per-token labels for tagging: each word's label on its first word piece, -100 on
+    its other pieces and on special tokens (``word_ids`` from a fast tokenizer)."""
+    labels, previous = [], None
+    for word in word_ids:
+        first = word is not None and word != previous
+        labels.append(word_labels[word] if first else IGNORE_INDEX)
+        previous = word
+    return labels
+
+
+def collate(
+    examples: Sequence[LabelledIds], pad_id: int, *, token_level: bool
+) -> dict[str, torch.Tensor]:
+    """Right-pad labelled inputs: ``input_ids``, ``attention_mask`` and ``labels``."""
+    length = max(len(ids) for ids, _ in examples)
+    input_ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(examples), length), dtype=torch.long)
+    labels = torch.full((len(examples), length), IGNORE_INDEX, dtype=torch.long)
+    for row, (ids, label) in enumerate(examples):
+        input_ids[row, : len(ids)] = torch.as_tensor(list(ids), dtype=torch.long)
+        mask[row, : len(ids)] = 1
+        if token_level:
+            labels[row, : len(ids)] = torch.as_tensor(list(label), dtype=torch.long)
+    if not token_level:
+        labels = torch.tensor([label for _, label in examples], dtype=torch.long)
+    return {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    inputs: Sequence[Sequence[int]],
+    *,
+    pad_id: int = 0,
+    batch_size: int = 128,
+    device: str = "cpu",
+) -> list[int] | list[list[int]]:
+    """Predicted class of each input (sequence head) or of each of its tokens (token head)."""
+    was_training = model.training
+    model.to(device).eval()
+    token_level = _is_token_task(model)
+    order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))  # little padding
+    predictions: list = [None] * len(inputs)
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        chunk = [(inputs[i], [0] * len(inputs[i]) if token_level else 0) for i in rows]
+        batch = _to(collate(chunk, pad_id, token_level=token_level), device)
+        best = model(batch["input_ids"], attention_mask=batch["attention_mask"]).argmax(-1).cpu()
+        for row, i in enumerate(rows):
+            predictions[i] = (
+                best[row, : len(inputs[i])].tolist() if token_level else int(best[row])
+            )
+    model.train(was_training)
+    return predictions
+
+
+def length_grouped_batches(
+    lengths: Sequence[int], batch_size: int, generator: torch.Generator
+) -> list[list[int]]:
+    """Shuffled batches of similar lengths (less padding, same randomness in expectation):
+    shuffle, sort within windows of :data:`BUCKET_BATCHES` batches, cut, shuffle batches."""
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    window = batch_size * BUCKET_BATCHES
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
+def labelled_accuracy(
+    model: nn.Module,
+    examples: Sequence[LabelledIds],
+    *,
+    pad_id: int = 0,
+    device: str = "cpu",
+) -> float:
+    """Accuracy over the labelled sentences (sequence head) or labelled tokens (token head)."""
+    predicted = predict(model, [ids for ids, _ in examples], pad_id=pad_id, device=device)
+    if not _is_token_task(model):
+        return float(
+            np.mean([p == label for p, (_, label) in zip(predicted, examples, strict=True)])
+        )
+    hits = [
+        p == y
+        for row, (_, labels) in zip(predicted, examples, strict=True)
+        for p, y in zip(row, labels, strict=True)
+        if y != IGNORE_INDEX
+    ]
+    return float(np.mean(hits))
+
+
+def fine_tune(
+    model: nn.Module,
+    train: Sequence[LabelledIds],
+    dev: Sequence[LabelledIds],
+    config: FineTuningConfig = FineTuningConfig(),
+    *,
+    pad_id: int = 0,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = True,
+) -> FineTuningResult:
+    """Fine-tune a sequence- or token-classification TinyBert; keep the best dev epoch.
+
+    Every parameter trains (BERT's recipe). After each epoch the dev accuracy is measured;
+    training stops after ``patience`` epochs without improvement and the best weights are
+    restored. Raises a ValueError for a single-class training set or inputs longer than
+    the position table. Notebook 08.
+    """
+    _check_examples(model, train, "train", need_two_classes=True)
+    _check_examples(model, dev, "dev", need_two_classes=False)
+    token_level = _is_token_task(model)
+    model.to(device).train()
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # dropout masks
+    steps_per_epoch = math.ceil(len(train) / config.batch_size)
+    epochs = max(config.max_epochs, math.ceil(config.min_steps / steps_per_epoch))
+    total = epochs * steps_per_epoch
+    warmup = round(config.warmup_fraction * total)
+    optimizer = adamw(model, config.lr, config.weight_decay, (0.9, 0.999))
+    result, best_state, stale, step = FineTuningResult(), None, 0, 0
+    start = time.perf_counter()
+    lengths = [len(ids) for ids, _ in train]
+    for epoch in tqdm(range(1, epochs + 1), desc="fine-tune", unit="epoch", disable=not progress):
+        losses = []
+        for rows in length_grouped_batches(lengths, config.batch_size, generator):
+            for group in optimizer.param_groups:
+                group["lr"] = warmup_linear_decay(step, config.lr, warmup, total)
+            chunk = [train[i] for i in rows]
+            batch = _to(collate(chunk, pad_id, token_level=token_level), device)
+            with _autocast(device, config.precision):
+                scores = model(batch["input_ids"], attention_mask=batch["attention_mask"])
+                loss = F.cross_entropy(
+                    scores.reshape(-1, scores.shape[-1]),
+                    batch["labels"].reshape(-1),
+                    ignore_index=IGNORE_INDEX,
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            losses.append(loss.item())
+            step += 1
+        result.train_loss.append(float(np.mean(losses)))
+        result.dev_accuracy.append(labelled_accuracy(model, dev, pad_id=pad_id, device=device))
+        if result.dev_accuracy[-1] > result.best_dev_accuracy or not result.best_epoch:
+            result.best_epoch, stale = epoch, 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            stale += 1
+            if stale >= config.patience and step >= config.min_steps:
+                break
+    model.load_state_dict(best_state)
+    model.eval()
+    result.steps, result.seconds = step, time.perf_counter() - start
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Fill-mask: what the MLM head predicts for each [MASK]
+# ---------------------------------------------------------------------------
+
+FILL_MASK_TOP_K = 5
+
+
+@torch.no_grad()
+def fill_mask(
+    model: TinyBert, tokenizer: PreTrainedTokenizerBase, text: str, top_k: int = FILL_MASK_TOP_K
+) -> list[list[tuple[str, float]]]:
+    """The ``top_k`` (token, probability) guesses for every [MASK] in ``text``. Notebook 08.
+
+    ``tokenizer`` is the model's Hugging Face tokenizer; the same numbers as
+    ``pipeline("fill-mask")`` on the converted model.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}.")
+    mask = tokenizer.mask_token
+    if mask not in text:
+        raise ValueError(
+            f"the text has no {mask} token: write {mask} where the model should guess a word, "
+            f'e.g. "the movie was {mask}".'
+        )
+    if top_k < 1:
+        raise ValueError(f"top_k must be a positive integer, got {top_k}.")
+    encoded = tokenizer(text, return_tensors="pt", truncation=True)
+    was_training = model.training
+    model.eval()
+    output = model(encoded["input_ids"], encoded["token_type_ids"], encoded["attention_mask"])
+    model.train(was_training)
+    positions = (encoded["input_ids"][0] == tokenizer.mask_token_id).nonzero().squeeze(1)
+    if len(positions) == 0:
+        raise ValueError(
+            f"every {mask} lies beyond the model's {model.config.max_position} positions; "
+            "shorten the text."
+        )
+    guesses = []
+    for position in positions.tolist():
+        probs = output.mlm_logits[0, position].softmax(-1)
+        values, ids = probs.topk(min(top_k, len(probs)))
+        tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
+        guesses.append(list(zip(tokens, values.tolist(), strict=True)))
+    return guesses

@@ -4,11 +4,13 @@
 (``make student``); spec section 5. Solutions sit between ``### BEGIN SOLUTION`` and
 ``### END SOLUTION`` inside a function body; the student copy replaces each block by a
 stub that raises ``NotImplementedError``, which the exercise checks report as
-"not solved yet", so a student notebook still runs top to bottom.
+"not solved yet", so a student notebook still runs top to bottom. Every notebook opens
+with an "Open in Colab" badge and a setup cell that installs the course on Colab only.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -39,6 +41,39 @@ STUB_LINES = (
 MARKDOWN_STUB = "*Your answer here.*\n"
 #: Text that must never appear in a stored output (errors, warnings a reader should not see).
 FORBIDDEN_OUTPUT = ("Traceback (most recent call last)", "Warning:", "site-packages")
+
+#: Variables a notebook's kernel must not inherit: MPLBACKEND=Agg (headless test runs) would
+#: keep every figure out of the stored outputs.
+KERNEL_ENV_DROPPED = frozenset({"MPLBACKEND"})
+
+#: Where the course lives on GitHub (``owner/name``): the Colab badge and cell point here.
+COURSE_REPOSITORY = "from-rules-to-gpt/course"
+COURSE_BRANCH = "main"
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+COLAB_URL = "https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{name}"
+#: ``metadata.course.colab`` of the two cells :func:`add_colab_cells` manages.
+COLAB_BADGE, COLAB_SETUP = "badge", "setup"
+#: Where the Colab cell clones the course on the Colab machine.
+COLAB_COURSE_DIR = "/content/course"
+COLAB_SETUP_SOURCE = f"""\
+# On Google Colab only: fetch the course and install it. Anywhere else this cell does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    course = "{COLAB_COURSE_DIR}"
+    if not os.path.isdir(course):
+        url = "https://github.com/{COURSE_REPOSITORY}"
+        subprocess.run(["git", "clone", "--depth=1", url, course], check=True)
+    # Colab keeps its own (CUDA) torch and Jupyter; pip adds what pyproject.toml lists.
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", course], check=True)
+    sys.path.insert(0, course)
+    os.chdir(f"{{course}}/notebooks")
+    from google.colab import output
+
+    output.enable_custom_widget_manager()"""
 
 
 def course_notebooks(directory: Path = NOTEBOOK_DIR) -> list[Path]:
@@ -80,6 +115,54 @@ def student_version(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.execution_count = None
     copy.metadata.pop("widgets", None)
     return copy
+
+
+def colab_url(name: str, repository: str = COURSE_REPOSITORY) -> str:
+    """Colab's address for notebook ``name`` of the course repository on GitHub."""
+    return COLAB_URL.format(repository=repository, branch=COURSE_BRANCH, name=name)
+
+
+def colab_badge_markdown(name: str, repository: str = COURSE_REPOSITORY) -> str:
+    """The "Open in Colab" badge of notebook ``name``, as a markdown image link."""
+    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(name, repository)})"
+
+
+def _colab_role(cell: nbformat.NotebookNode) -> str | None:
+    return cell.metadata.get("course", {}).get("colab")
+
+
+def add_colab_cells(notebook: nbformat.NotebookNode, name: str) -> bool:
+    """Put the Colab badge and the Colab-only setup cell first in ``notebook``, in place.
+
+    Idempotent: existing Colab cells (found by ``metadata.course.colab``) are updated
+    and moved to the top, keeping their ids and outputs; nothing else changes. Returns
+    whether the notebook changed. Any notebook of the course; the badge opens ``name``.
+    """
+    before = nbformat.writes(notebook)
+    existing = {_colab_role(cell): cell for cell in notebook.cells if _colab_role(cell)}
+    notebook.cells = [cell for cell in notebook.cells if not _colab_role(cell)]
+    badge = existing.get(COLAB_BADGE) or nbformat.v4.new_markdown_cell()
+    badge.source = colab_badge_markdown(name)
+    setup = existing.get(COLAB_SETUP) or nbformat.v4.new_code_cell()
+    setup.source = COLAB_SETUP_SOURCE
+    for cell, role in ((badge, COLAB_BADGE), (setup, COLAB_SETUP)):
+        cell.metadata.setdefault("course", {})["colab"] = role
+    notebook.cells[:0] = [badge, setup]
+    return nbformat.writes(notebook) != before
+
+
+def add_colab_cells_in_place(paths: Iterable[Path]) -> list[Path]:
+    """Add or update the Colab cells of each notebook file without executing it.
+
+    Returns the files that changed (a second run changes none).
+    """
+    changed = []
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        if add_colab_cells(notebook, path.name):
+            write_notebook(notebook, path)
+            changed.append(path)
+    return changed
 
 
 def write_notebook(notebook: nbformat.NotebookNode, path: Path) -> None:
@@ -144,10 +227,19 @@ def notebook_problems(notebook: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def kernel_environment() -> dict[str, str]:
+    """This process's environment for a notebook's kernel, minus :data:`KERNEL_ENV_DROPPED`."""
+    return {name: value for name, value in os.environ.items() if name not in KERNEL_ENV_DROPPED}
+
+
 def execute_notebook(
     notebook: nbformat.NotebookNode, cwd: Path = NOTEBOOK_DIR, timeout: int = CELL_TIMEOUT_S
 ) -> float:
-    """Run every cell of ``notebook`` in place (in ``cwd``); return the wall time in seconds."""
+    """Run every cell of ``notebook`` in place (in ``cwd``); return the wall time in seconds.
+
+    The kernel gets :func:`kernel_environment`, so figures are stored even when this runs
+    under ``MPLBACKEND=Agg`` (as ``.ci/run`` sets it).
+    """
     from nbclient import NotebookClient
 
     client = NotebookClient(
@@ -158,19 +250,21 @@ def execute_notebook(
         store_widget_state=True,
     )
     start = time.perf_counter()
-    client.execute()
+    client.execute(env=kernel_environment())
     return time.perf_counter() - start
 
 
 def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
     """Execute notebooks and save them with outputs, refusing any with problems.
 
+    The Colab badge and setup cell are added first if missing (:func:`add_colab_cells`).
     The measured run time is stored in ``metadata.course.run_seconds`` (the teacher
     guide's table reads it). Returns ``{name: seconds}``.
     """
     timings = {}
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
+        add_colab_cells(notebook, path.name)
         seconds = execute_notebook(notebook, cwd=path.parent)
         problems = notebook_problems(notebook)
         if problems:

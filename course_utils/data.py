@@ -428,11 +428,15 @@ def mr_evaluation_sentences() -> frozenset[str]:
     )
 
 
-def iter_corpus_sentences(names: Sequence[str] = CORPUS_SOURCES) -> Iterator[list[str]]:
-    """Stream the course corpus sentence by sentence (see :func:`corpus_sentences`)."""
+def _check_sources(names: Sequence[str]) -> None:
     unknown = [name for name in names if name not in CORPUS_SOURCES]
     if unknown:
         raise ValueError(f"Unknown corpus source(s) {unknown}; choose from {CORPUS_SOURCES}.")
+
+
+def iter_corpus_sentences(names: Sequence[str] = CORPUS_SOURCES) -> Iterator[list[str]]:
+    """Stream the course corpus sentence by sentence (see :func:`corpus_sentences`)."""
+    _check_sources(names)
     held_out = mr_evaluation_sentences()
     for name in names:
         for sentence in _source_sentences(name):
@@ -447,3 +451,40 @@ def corpus_sentences(names: Sequence[str] = CORPUS_SOURCES) -> list[list[str]]:
     truncates beyond 10,000), with every MR dev/test sentence removed. Notebook 03.
     """
     return list(iter_corpus_sentences(names))
+
+
+#: Sources made of single sentences with no surrounding document (one-sentence documents).
+SENTENCE_SOURCES = frozenset({"mr_train", "subjectivity"})
+
+
+def _source_documents(name: str) -> Iterator[list[list[str]]]:
+    if name in SENTENCE_SOURCES:
+        for sentence in _source_sentences(name):
+            yield [sentence]
+        return
+    ensure_nltk(name)
+    import nltk.corpus
+
+    reader = getattr(nltk.corpus, name)
+    for fileid in reader.fileids():
+        if name == "brown":
+            yield list(_pretokenized(reader.sents(fileid)))
+        else:
+            yield list(_running_text([reader.raw(fileid)]))
+
+
+def iter_corpus_documents(names: Sequence[str] = CORPUS_SOURCES) -> Iterator[list[list[str]]]:
+    """Stream the course corpus document by document: lists of consecutive sentences.
+
+    One document per corpus file (a Brown text, a movie review, a speech...), tokenized
+    like :func:`corpus_sentences`; ``mr_train`` and ``subjectivity`` sentences come as
+    one-sentence documents. MR dev/test sentences are removed. For BERT's next-sentence
+    pairs (notebook 08).
+    """
+    _check_sources(names)
+    held_out = mr_evaluation_sentences()
+    for name in names:
+        for document in _source_documents(name):
+            kept = [sentence for sentence in document if " ".join(sentence) not in held_out]
+            if kept:
+                yield kept

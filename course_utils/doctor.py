@@ -22,9 +22,11 @@ REQUIREMENTS = REPO_ROOT / "requirements.txt"
 KERNEL_NAME = "from-rules-to-gpt"
 WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 OK, WARN, FAIL = "✓", "!", "✗"
-PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*==\s*([^\s;#]+)")
+#: A pin ``name==version`` or ``name[extra,...]==version``; the extras are not part of the name.
+PIN = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;#]+)")
 DATA_FIX = "python -m course_utils data   (offline: set NLTK_DATA and COURSE_DATA_MIRROR)"
 INSTALL_FIX = "make lab   (or: pip install -r requirements.txt && pip install -e .)"
+PINS_FIX = "pip install -r requirements.txt"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,10 @@ def check_python() -> Check:
 
 
 def check_packages(pins: dict[str, str]) -> list[Check]:
-    """Every pinned package is installed, at the pinned version (a warning otherwise)."""
+    """Every pinned package is installed, at the pinned version (a warning otherwise).
+
+    Local version labels are ignored (torch ``2.13.0+cpu`` matches the pin ``2.13.0``).
+    """
     checks = []
     for name, wanted in pins.items():
         try:
@@ -79,11 +84,22 @@ def check_packages(pins: dict[str, str]) -> list[Check]:
         if _base_version(installed) == _base_version(wanted):
             checks.append(Check(name, OK, installed))
         else:
-            checks.append(
-                Check(name, WARN, f"{installed} installed, course tested with {wanted}",
-                      f"pip install {name}=={wanted}")
-            )  # fmt: skip
+            checks.append(version_mismatch(name, installed, wanted))
     return checks
+
+
+def version_mismatch(name: str, installed: str, pinned: str) -> Check:
+    """The warning for a package whose installed version differs from its pin (notebook 00).
+
+    Names the package, both versions and the fix: reinstall the pins (or only this one).
+    """
+    return Check(
+        name,
+        WARN,
+        f"version {installed} installed, but requirements.txt pins {pinned} (the version the "
+        "course is tested with); results and outputs may differ",
+        f"{PINS_FIX}   (or only this package: pip install {name}=={pinned})",
+    )
 
 
 def check_torch() -> list[Check]:
@@ -198,6 +214,13 @@ def doctor(show_paths: bool = True) -> bool:
         print(check.line())
     problems = sum(check.status == FAIL for check in checks)
     warnings_ = sum(check.status == WARN for check in checks)
+    pins = pinned_requirements()
+    mismatched = [check.name for check in checks if check.status == WARN and check.name in pins]
+    if mismatched:
+        print(
+            f"\n! {len(mismatched)} installed version(s) differ from requirements.txt "
+            f"({', '.join(mismatched)}): run {PINS_FIX}"
+        )
     if problems:
         print(f"\n{problems} problem(s): run the fix under each ✗ line, then this check again.")
     else:

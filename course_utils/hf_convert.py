@@ -16,7 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
-from transformers import BertConfig, BertForPreTraining, GPT2Config, GPT2LMHeadModel
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+from transformers import (
+    BertConfig,
+    BertForPreTraining,
+    GPT2Config,
+    GPT2LMHeadModel,
+    PreTrainedTokenizerFast,
+)
 
 from course_utils.transformer import TinyBert, TinyBertConfig, TinyGPT, TinyGPTConfig
 
@@ -30,6 +37,9 @@ WEIGHT = ("weight",)
 WEIGHT_AND_BIAS = ("weight", "bias")
 #: The course's projections that GPT-2 packs, in this order, into one ``c_attn``.
 QKV_PROJECTIONS = ("q_proj", "k_proj", "v_proj")
+
+#: Splits a text into single characters, new lines included.
+EVERY_CHARACTER = r"[\s\S]"
 
 StateDict = dict[str, torch.Tensor]
 Transform = Callable[[torch.Tensor], torch.Tensor]
@@ -342,3 +352,18 @@ def hf_to_tiny_gpt(hf_model: GPT2LMHeadModel) -> TinyGPT:
     model = TinyGPT(config)
     _load(model, state, hf_model)
     return model
+
+
+def hf_char_tokenizer(chars: str) -> PreTrainedTokenizerFast:
+    """A ``transformers`` tokenizer with one token per character of ``chars`` (id = index).
+
+    The Hugging Face twin of :class:`course_utils.gpt.CharTokenizer`, so that a converted
+    character GPT runs in ``pipeline("text-generation")``. Notebook 09.
+    """
+    if not chars or len(set(chars)) != len(chars):
+        raise ValueError("chars must be a non-empty string of distinct characters.")
+    vocabulary = {char: index for index, char in enumerate(chars)}
+    tokenizer = Tokenizer(models.WordLevel(vocab=vocabulary, unk_token=None))
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(EVERY_CHARACTER), behavior="isolated")
+    tokenizer.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer)

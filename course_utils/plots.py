@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from course_utils.text import HEAPS_MIN_TOKENS
 
@@ -620,5 +621,98 @@ def loss_curves_plot(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def shots_curve_plot(
+    accuracy: Mapping[str, Mapping[int, float]],
+    *,
+    chance: float | None = None,
+    title: str = "",
+) -> Figure:
+    """Accuracy against the number of examples in the prompt, one line per task plus the
+    mean (the shape of GPT-3's Figure 1.2). Notebook 09."""
+    if not accuracy or any(not row for row in accuracy.values()):
+        raise ValueError("give {task: {shots: accuracy}} with at least one task and one k.")
+    shots = sorted(next(iter(accuracy.values())))
+    if any(sorted(row) != shots for row in accuracy.values()):
+        raise ValueError(f"every task needs the same numbers of shots {shots}.")
+    positions = np.arange(len(shots))
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for color, (task, row) in zip(GROUP_COLORS * len(accuracy), accuracy.items(), strict=False):
+        ax.plot(positions, [100 * row[k] for k in shots], marker="o", markersize=3,
+                color=color, alpha=0.6, linewidth=1, label=task)  # fmt: skip
+    mean = [100 * np.mean([row[k] for row in accuracy.values()]) for k in shots]
+    ax.plot(positions, mean, marker="o", color="black", linewidth=2.5, label="mean")
+    if chance is not None:
+        ax.axhline(100 * chance, color="gray", linestyle=":", linewidth=1,
+                   label="guess one task for all")  # fmt: skip
+    ax.set_xticks(positions, [str(k) for k in shots])
+    ax.set_xlabel("examples in the prompt (k)")
+    ax.set_ylabel("exact-match accuracy (%)")
+    ax.set_ylim(-3, 103)
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+THOUSAND = 1000
+
+
+def pretraining_curves_plot(
+    steps: Sequence[int],
+    mlm_loss: Sequence[float],
+    accuracies: Mapping[str, Sequence[float]],
+    *,
+    title: str = "",
+) -> Figure:
+    """Held-out MLM loss (left) and accuracies (right) against pre-training steps: the
+    plateau and the break from it. Notebook 08."""
+    if any(len(values) != len(steps) for values in (mlm_loss, *accuracies.values())):
+        raise ValueError("give one MLM loss and one value per accuracy for every step.")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    left.plot(steps, mlm_loss, color=GROUP_COLORS[0])
+    left.set_xlabel("pre-training step")
+    left.set_ylabel("held-out MLM loss (nats)")
+    for color, (name, values) in zip(GROUP_COLORS[1:] * len(accuracies), accuracies.items(),
+                                     strict=False):  # fmt: skip
+        right.plot(steps, [100 * value for value in values], color=color, label=name)
+    right.axhline(50, color="gray", linestyle=":", linewidth=1, label="NSP chance")
+    for ax in (left, right):
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _: f"{x / 1000:g}k" if x >= THOUSAND else f"{x:g}")
+        )
+    right.set_xlabel("pre-training step")
+    right.set_ylabel("held-out accuracy (%)")
+    right.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def label_budget_plot(
+    panels: Mapping[str, Mapping[str, tuple[Sequence[int], Sequence[float], Sequence[float]]]],
+    *,
+    title: str = "",
+) -> Figure:
+    """Test accuracy against the number of labelled examples (log scale), one panel per
+    task and one line per initialisation, ``{task: {init: (sizes, means, stds)}}`` with
+    standard deviations over seeds as error bars. Notebook 08."""
+    if not panels or any(not lines for lines in panels.values()):
+        raise ValueError("give {task: {init: (sizes, means, stds)}} with at least one line.")
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.4), squeeze=False)
+    for ax, (task, lines) in zip(axes[0], panels.items(), strict=True):
+        for color, (init, (sizes, means, stds)) in zip(GROUP_COLORS * len(lines), lines.items(),
+                                                       strict=False):  # fmt: skip
+            ax.errorbar(sizes, [100 * m for m in means], yerr=[100 * s for s in stds],
+                        marker="o", capsize=3, color=color, label=init)  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_xlabel("labelled training examples (log scale)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(task, fontsize=10)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

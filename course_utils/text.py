@@ -11,6 +11,7 @@ Tokenization is the course's own :func:`course_utils.data.tokenize_words`.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -38,8 +39,9 @@ def _check_word(word: object) -> str:
     return word
 
 
-def _check_tokens(tokens: object) -> list[str]:
-    """Materialize tokens, refusing a plain string (it would be split into letters)."""
+def _iter_tokens(tokens: object) -> Iterator[str]:
+    """Check and yield tokens one by one, refusing a plain string (it would be split into
+    letters); the checks on the container run at once, not at the first token."""
     if isinstance(tokens, str):
         raise TypeError(
             "expected a list of tokens, got one str; split it first, e.g. "
@@ -47,7 +49,12 @@ def _check_tokens(tokens: object) -> list[str]:
         )
     if not isinstance(tokens, Iterable):
         raise TypeError(f"expected an iterable of str tokens, got {type(tokens).__name__}.")
-    return [_check_word(token) for token in tokens]
+    return (_check_word(token) for token in tokens)
+
+
+def _check_tokens(tokens: object) -> list[str]:
+    """Materialize checked tokens (for functions that need them more than once)."""
+    return list(_iter_tokens(tokens))
 
 
 # ---------------------------------------------------------------------------
@@ -858,6 +865,53 @@ def normalize_sentences(sentences: Iterable[Iterable[str]], **options: Any) -> I
     return (normalize(sentence, **options) for sentence in sentences)
 
 
+#: Partitions per CPU core when the caller does not choose: enough for every worker to
+#: stay busy while the others finish, few enough that scheduling costs little.
+PARTITIONS_PER_CORE = 4
+
+
+def _normalize_partition(
+    sentences: Iterable[Iterable[str]], options: dict[str, Any]
+) -> list[list[str]]:
+    """One partition's share of :func:`normalize_corpus_parallel` (runs on a worker)."""
+    return list(normalize_sentences(sentences, **options))
+
+
+def normalize_corpus_parallel(
+    sentences: Sequence[Sequence[str]],
+    *,
+    scheduler: Any = None,
+    npartitions: int | None = None,
+    **options: Any,
+) -> list[list[str]]:
+    """:func:`normalize_sentences` run in parallel with ``dask.bag``: same result, same order.
+
+    The corpus is cut into ``npartitions`` partitions (default: 4 per CPU core), each
+    normalized by a worker with the keyword ``options`` of :func:`normalize`.
+    ``scheduler`` is passed to dask's ``compute``: a ``distributed.Client`` (a local or a
+    real cluster), ``"processes"``, ``"threads"`` or ``"synchronous"``; None uses the
+    active client, else a local process pool. Notebook 05.
+    """
+    import dask
+    import dask.bag as db
+
+    if isinstance(sentences, str) or not isinstance(sentences, Sequence):
+        raise TypeError(
+            "sentences must be a sequence (e.g. a list) of tokenized sentences, got "
+            f"{type(sentences).__name__}; materialize a stream with list(...) first."
+        )
+    normalize([], **options)  # bad options fail here, with normalize's message, not on a worker
+    if npartitions is None:
+        npartitions = PARTITIONS_PER_CORE * (os.cpu_count() or 1)
+    if npartitions < 1:
+        raise ValueError(f"npartitions must be at least 1, got {npartitions}.")
+    if not sentences:
+        return []
+    bag = db.from_sequence(sentences, npartitions=npartitions)
+    shared = dask.delayed(options, traverse=False)  # one copy (and one tagger) per worker
+    return bag.map_partitions(_normalize_partition, shared).compute(scheduler=scheduler)
+
+
 def compare_normalizers(text: str, tagger: PosTagger | None = None) -> dict[str, list[str]]:
     """Every stemmer and the lemmatizer side by side on the words of ``text``. Notebook 05.
 
@@ -884,7 +938,7 @@ def conflation_classes(
     if stemmer is None:
         raise ValueError("stem must name a stemmer of STEMMERS or be a function, not None.")
     classes: defaultdict[str, list[str]] = defaultdict(list)
-    for word in sorted(set(_check_tokens(words))):
+    for word in sorted(set(_iter_tokens(words))):
         classes[stemmer(word)].append(word)
     return dict(sorted(classes.items()))
 
@@ -963,11 +1017,17 @@ def heaps_law_fit(
 
 
 def oov_rate(vocabulary: Iterable[str], tokens: Iterable[str]) -> float:
-    """Share of ``tokens`` not in ``vocabulary`` (test tokens vs training types). Notebook 05."""
+    """Share of ``tokens`` not in ``vocabulary`` (test tokens vs training types). Notebook 05.
+
+    ``tokens`` is read once as a stream, so it may be a generator over a whole corpus.
+    """
     known = (
-        vocabulary if isinstance(vocabulary, (set, frozenset)) else set(_check_tokens(vocabulary))
+        vocabulary if isinstance(vocabulary, (set, frozenset)) else set(_iter_tokens(vocabulary))
     )
-    words = _check_tokens(tokens)
-    if not words:
+    total = unknown = 0
+    for word in _iter_tokens(tokens):  # streamed: a corpus-sized token stream is never stored
+        total += 1
+        unknown += word not in known
+    if not total:
         raise ValueError("no tokens: the OOV rate needs at least one token.")
-    return sum(word not in known for word in words) / len(words)
+    return unknown / total

@@ -539,3 +539,124 @@ def ratio_explorer(
     """Type "i j probe ...", see GloVe's co-occurrence ratios and neighbours (notebook 04)."""
     return text_explorer(lambda typed: ratio_table_html(cooc, vocab, typed, models), examples,
                          description="i j probes:")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# Notebook 09: decoding strategies
+# ---------------------------------------------------------------------------
+
+#: (temperature, top_k, top_p) settings of the decoding explorer's static preview.
+DECODING_PREVIEW = ((0.0, None, None), (0.5, None, None), (1.0, None, None),
+                    (1.0, 10, None), (1.0, None, 0.9), (2.0, None, None))  # fmt: skip
+#: Slider values that mean "off": top-k 0 keeps every token, top-p 1.0 keeps all the mass.
+TOP_K_OFF, TOP_P_OFF = 0, 1.0
+MAX_TOP_K = 65
+TEMPERATURE_MAX = 2.0
+
+Sampler = Callable[[str, float, "int | None", "float | None"], str]
+
+
+def _setting_label(temperature: float, top_k: int | None, top_p: float | None) -> str:
+    if temperature == 0:
+        return "greedy (temperature 0)"
+    parts = [f"temperature {temperature:g}"]
+    if top_k is not None:
+        parts.append(f"top-k {top_k}")
+    if top_p is not None:
+        parts.append(f"top-p {top_p:g}")
+    return ", ".join(parts)
+
+
+def generation_html(prompt: str, continuation: str, label: str) -> str:
+    """A prompt (bold) and its continuation in a monospace block, under a label."""
+    return (
+        f"<div style='margin: 4px 0'><small>{html.escape(label)}</small><pre "
+        f"style='margin: 2px 0; white-space: pre-wrap'><b>{html.escape(prompt)}</b>"
+        f"{html.escape(continuation)}</pre></div>"
+    )
+
+
+def decoding_explorer(sample: Sampler, prompt: str) -> widgets.VBox:
+    """Type a prompt, move the temperature, top-k and top-p sliders, read the text (nb 09).
+
+    ``sample(prompt, temperature, top_k, top_p)`` returns the continuation (seeded, so a
+    setting always gives the same text); bad input shows its error message. The static
+    preview shows the same prompt at several settings.
+    """
+    box = widgets.Textarea(value=prompt, description="Prompt:", continuous_update=False)
+    settings = {"continuous_update": False, "style": {"description_width": "initial"}}
+    temperature = widgets.FloatSlider(
+        value=0.8, min=0.0, max=TEMPERATURE_MAX, step=0.1, description="Temperature:", **settings
+    )
+    top_k = widgets.IntSlider(
+        value=TOP_K_OFF, min=TOP_K_OFF, max=MAX_TOP_K, description="Top-k (0 = off):", **settings
+    )
+    top_p = widgets.FloatSlider(
+        value=TOP_P_OFF,
+        min=0.05,
+        max=TOP_P_OFF,
+        step=0.05,
+        description="Top-p (1 = off):",
+        **settings,
+    )
+    output = widgets.HTML()
+
+    def refresh(_change: dict | None = None) -> None:
+        k = None if top_k.value == TOP_K_OFF else top_k.value
+        p = None if top_p.value >= TOP_P_OFF else top_p.value
+        try:
+            text = sample(box.value, temperature.value, k, p)
+        except ValueError as error:
+            output.value = f"<p style='color: {NEGATIVE_COLOR}'>{html.escape(str(error))}</p>"
+            return
+        output.value = generation_html(box.value, text, _setting_label(temperature.value, k, p))
+
+    for control in (box, temperature, top_k, top_p):
+        control.observe(refresh, names="value")
+    refresh()
+    explorer = widgets.VBox([box, widgets.HBox([temperature, top_k, top_p]), output])
+    fallback = "".join(
+        generation_html(prompt, sample(prompt, t, k, p), _setting_label(t, k, p))
+        for t, k, p in DECODING_PREVIEW
+    )
+    show_with_fallback(explorer, fallback,
+                       f"Static preview: the prompt {prompt!r} continued with each decoding "
+                       "setting.")  # fmt: skip
+    return explorer
+
+
+# ---------------------------------------------------------------------------
+# Notebook 08: fill-mask predictions of a BERT
+# ---------------------------------------------------------------------------
+
+#: ``text -> [[(token, probability), ...] per [MASK]]``, e.g. ``course_utils.bert.fill_mask``.
+FillMask = Callable[[str], Sequence[Sequence[tuple[str, float]]]]
+FILL_BAR_PIXELS = 120
+
+
+def fill_mask_html(text: str, fill: FillMask) -> str:
+    """One table per [MASK] in ``text``: the model's top guesses with probability bars; a
+    clear message (from ``fill``'s ValueError) when the text has no [MASK]."""
+    try:
+        guesses = fill(text)
+    except ValueError as error:
+        return f"<p style='color: {NEGATIVE_COLOR}'>{html.escape(str(error))}</p>"
+    tables = []
+    for number, row in enumerate(guesses, start=1):
+        cells = "".join(
+            f"<tr><td style='text-align:left'><code>{html.escape(token)}</code></td>"
+            f"<td style='text-align:left'><span style='display:inline-block; background:"
+            f"{POSITIVE_COLOR}; width:{round(FILL_BAR_PIXELS * p)}px; height:10px'></span> "
+            f"{100 * p:.1f}%</td></tr>"
+            for token, p in row
+        )
+        tables.append(
+            f"<table style='display:inline-block; margin-right:16px; vertical-align:top'>"
+            f"<tr><th>[MASK] #{number}</th><th>probability</th></tr>{cells}</table>"
+        )
+    return f"<p>Text: <code>{html.escape(text)}</code></p>" + "".join(tables)
+
+
+def fill_mask_explorer(fill: FillMask, examples: Sequence[str]) -> widgets.VBox:
+    """Type a sentence with [MASK], see the model's top guesses for each (notebook 08)."""
+    return text_explorer(lambda text: fill_mask_html(text, fill), examples, description="Text:")

@@ -3,7 +3,9 @@ stored outputs are linted."""
 
 from __future__ import annotations
 
+import sys
 import time
+import types
 
 import nbformat
 import pytest
@@ -92,3 +94,80 @@ def test_student_notebooks_are_built_and_run_top_to_bottom(tmp_path):
             if o.output_type == "stream"
         )  # fmt: skip
         assert "not solved yet" in stdout
+
+
+def test_every_course_notebook_opens_with_the_colab_badge_and_setup_cell():
+    for path in classroom.course_notebooks():
+        badge, setup = nbformat.read(path, as_version=4).cells[:2]
+        assert badge.cell_type == "markdown", path.name
+        assert badge.source == classroom.colab_badge_markdown(path.name), path.name
+        assert classroom.colab_url(path.name).endswith(f"/blob/main/notebooks/{path.name}")
+        assert setup.cell_type == "code" and setup.source == classroom.COLAB_SETUP_SOURCE
+
+
+def test_colab_cells_are_added_once_and_kept_first(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 42 · Title"),
+        nbformat.v4.new_code_cell("1"),
+    ]
+    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is True
+    once = nbformat.writes(notebook)
+    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is False
+    assert nbformat.writes(notebook) == once
+    assert [cell.source for cell in notebook.cells[2:]] == ["# 42 · Title", "1"]
+    notebook.cells.append(notebook.cells.pop(0))  # a badge that wandered off moves back up
+    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is True
+    assert nbformat.writes(notebook) == once
+    path = tmp_path / "42_title.ipynb"
+    classroom.write_notebook(notebook, path)
+    assert classroom.add_colab_cells_in_place([path]) == []
+
+
+def _run_colab_cell(monkeypatch, calls):
+    """Execute the Colab cell with subprocess.run, os.chdir and os.path.isdir recorded."""
+    import os
+    import subprocess
+
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: calls.append(args[0]))
+    monkeypatch.setattr(os, "chdir", lambda path: calls.append(["chdir", path]))
+    monkeypatch.setattr(os.path, "isdir", lambda path: False)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(compile(classroom.COLAB_SETUP_SOURCE, "<colab cell>", "exec"), {})
+
+
+def test_the_colab_cell_does_nothing_outside_colab(monkeypatch, capsys):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    calls: list = []
+    path_before = list(sys.path)
+    _run_colab_cell(monkeypatch, calls)
+    assert calls == [] and sys.path == path_before
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_colab_cell_installs_the_course_on_colab(monkeypatch):
+    enabled = []
+    output = types.SimpleNamespace(enable_custom_widget_manager=lambda: enabled.append(True))
+    colab = types.ModuleType("google.colab")
+    colab.output = output
+    monkeypatch.setitem(sys.modules, "google", types.ModuleType("google"))
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    calls: list = []
+    _run_colab_cell(monkeypatch, calls)
+    clone, install, chdir = calls
+    assert clone[:2] == ["git", "clone"] and clone[-2].endswith(classroom.COURSE_REPOSITORY)
+    assert install[1:] == ["-m", "pip", "install", "--quiet", "-e", classroom.COLAB_COURSE_DIR]
+    assert chdir == ["chdir", f"{classroom.COLAB_COURSE_DIR}/notebooks"]
+    assert enabled == [True]
+
+
+def test_executed_notebooks_keep_their_figures_under_a_headless_backend(monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # .ci/run sets it; a saved notebook needs its plots
+    assert "MPLBACKEND" not in classroom.kernel_environment()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n\nplt.plot([1, 2]);")
+    ]
+    classroom.execute_notebook(notebook)
+    mimes = {mime for output in notebook.cells[0].outputs for mime in output.get("data", {})}
+    assert "image/png" in mimes

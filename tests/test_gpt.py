@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 
@@ -16,10 +17,13 @@ from course_utils.gpt import (
     TASKS,
     CharTokenizer,
     LMTrainingConfig,
+    _greedy_answers,
     char_batches,
+    continuation_log_prob,
     episode_targets,
     estimate_loss,
     generate,
+    icl_accuracy,
     icl_batches,
     learning_rate,
     make_episode,
@@ -195,3 +199,75 @@ def test_icl_batches_predict_only_outputs():
         make_episode("copy", MAX_SHOTS + 1, random.Random(0))
     with pytest.raises(ValueError, match="unknown task"):
         make_episode("translate", 1, random.Random(0))
+
+
+def test_batched_icl_accuracy_equals_one_episode_at_a_time():
+    """Right-padding a batch of prompts changes no greedy answer (the model is causal)."""
+    torch.manual_seed(0)
+    tokenizer = CharTokenizer(ICL_CHARS)
+    config = TinyGPTConfig(
+        vocab_size=tokenizer.vocab_size,
+        max_position=ICL_BLOCK,
+        d_model=32,
+        num_layers=2,
+        num_heads=4,
+        d_ff=64,
+    )
+    icl_model = TinyGPT(config).eval()
+    rng = random.Random(3)
+    episodes = [make_episode("reverse", shots, rng) for shots in (0, 3, 8, 1, 5)]
+    one_by_one = []
+    for episode in episodes:
+        prompt = torch.tensor([tokenizer.encode(episode.prompt)])
+        out = generate(icl_model, prompt, len(episode.answer), temperature=0.0)
+        one_by_one.append(tokenizer.decode(out[0, prompt.shape[1] :]))
+    batched = _greedy_answers(
+        icl_model, tokenizer, [e.prompt for e in episodes], [len(e.answer) for e in episodes]
+    )
+    assert batched == one_by_one
+    assert 0.0 <= icl_accuracy(icl_model, tokenizer, "copy", 2, 10) <= 1.0
+    with pytest.raises(ValueError, match="num_episodes"):
+        icl_accuracy(icl_model, tokenizer, "copy", 2, 0)
+
+
+def test_resumed_training_equals_an_uninterrupted_run(model):
+    """The state saved at a validation, passed back as ``resume``, continues the run exactly
+    (optimizer moments, batch sampler and dropout masks included)."""
+    batches = char_batches(torch.arange(400) % VOCAB, 8, 4)
+    config = LMTrainingConfig(max_steps=6, eval_every=3, eval_batches=1, warmup_steps=2)
+    start = copy.deepcopy(model.state_dict())
+    torch.manual_seed(1)
+    full = train_lm(model, batches, batches, config, progress=False)
+    full_weights = copy.deepcopy(model.state_dict())
+
+    model.load_state_dict(start)
+    torch.manual_seed(1)
+    saved = {}
+
+    def keep_step_three(state):
+        if state.step == 3:
+            saved["state"] = copy.deepcopy(state)
+            saved["weights"] = copy.deepcopy(model.state_dict())
+
+    train_lm(model, batches, batches, config, progress=False, on_eval=keep_step_three)
+    model.load_state_dict(saved["weights"])  # as if the run had stopped at step 3
+    resumed = train_lm(model, batches, batches, config, progress=False, resume=saved["state"])
+    for key, value in model.state_dict().items():
+        assert torch.allclose(value, full_weights[key], atol=1e-6), key
+    assert resumed.train_loss == pytest.approx(full.train_loss, abs=1e-6)
+    assert resumed.val_loss == pytest.approx(full.val_loss, abs=1e-6)
+
+
+def test_continuation_log_prob_is_the_sum_of_next_token_log_probs(model):
+    prompt, continuation = torch.tensor([1, 2, 3]), torch.tensor([4, 5])
+    manual = 0.0
+    context = prompt
+    for token in continuation:
+        probs = next_token_probabilities(model(context[None])[:, -1], temperature=1.0)
+        manual += probs[0, token].log().item()
+        context = torch.cat([context, token[None]])
+    assert continuation_log_prob(model, prompt, continuation) == pytest.approx(manual, abs=1e-5)
+    with pytest.raises(ValueError, match="1-D"):
+        continuation_log_prob(model, torch.tensor([]), continuation)
+    with pytest.raises(ValueError, match="Shorten"):
+        continuation_log_prob(model, torch.zeros(20, dtype=torch.long), continuation)

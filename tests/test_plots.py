@@ -48,3 +48,36 @@ def test_leaderboard_bars_are_the_accuracies_in_percent():
     assert [bar.get_width() for bar in ax.patches] == pytest.approx([60.0, 78.33])
     assert [line.get_xdata()[0] for line in ax.lines] == [79.0]
     assert plots.era_timeline().axes
+
+
+def test_pretraining_curves_show_loss_and_accuracies_in_percent():
+    fig = plots.pretraining_curves_plot([1, 2], [7.0, 5.0], {"MLM": [0.1, 0.3], "NSP": [0.5, 0.8]})
+    left, right = fig.axes
+    np.testing.assert_allclose(left.lines[0].get_ydata(), [7.0, 5.0])
+    np.testing.assert_allclose(right.lines[1].get_ydata(), [50.0, 80.0])
+    with pytest.raises(ValueError, match="every step"):
+        plots.pretraining_curves_plot([1, 2], [7.0], {"MLM": [0.1, 0.3]})
+
+
+def test_label_budget_plot_has_one_panel_per_task():
+    line = ([100, 500], [0.6, 0.7], [0.01, 0.02])
+    fig = plots.label_budget_plot(
+        {"MR": {"pre-trained": line, "random": line}, "POS": {"x": line}}
+    )
+    assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
+    with pytest.raises(ValueError, match="at least one line"):
+        plots.label_budget_plot({"MR": {}})
+
+
+def test_shots_curve_has_a_line_per_task_the_mean_and_the_guess_line():
+    from course_utils.plots import shots_curve_plot
+
+    accuracy = {"copy": {0: 0.2, 1: 0.9, 8: 1.0}, "sort": {0: 0.6, 1: 1.0, 8: 1.0}}
+    figure = shots_curve_plot(accuracy, chance=0.25)
+    lines = {line.get_label(): line for line in figure.axes[0].get_lines()}
+    assert list(lines["mean"].get_ydata()) == pytest.approx([40.0, 95.0, 100.0])
+    assert list(lines["copy"].get_ydata()) == pytest.approx([20.0, 90.0, 100.0])
+    assert lines["guess one task for all"].get_ydata()[0] == pytest.approx(25.0)
+    assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["0", "1", "8"]
+    with pytest.raises(ValueError, match="same numbers of shots"):
+        shots_curve_plot({"copy": {0: 0.1}, "sort": {1: 0.2}})

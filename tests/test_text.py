@@ -505,3 +505,73 @@ def test_oov_rate():
     assert text.oov_rate(iter(["a"]), ["a"]) == 0.0
     with pytest.raises(ValueError, match="at least one token"):
         text.oov_rate({"a"}, [])
+
+
+def test_oov_rate_streams_its_tokens():
+    import tracemalloc
+
+    num_tokens = 500_000  # a list of them would take 4 MB of pointers alone
+    tracemalloc.start()
+    rate = text.oov_rate({"a"}, ("a" if i % 4 else "b" for i in range(num_tokens)))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert rate == 0.25
+    assert peak < 1_000_000, f"oov_rate held {peak:,} bytes: the tokens were materialized"
+    with pytest.raises(TypeError, match="list of tokens"):
+        text.oov_rate({"a"}, "abc")
+
+
+# ---------------------------------------------------------------------------
+# The same pipeline in parallel (dask.bag)
+# ---------------------------------------------------------------------------
+
+PARALLEL_CORPUS = [
+    ["The", "cats", "were", "running", "happily"],
+    ["Dogs", "barked", "at", "us"],
+    [],
+    ["Better", "films", "ran", "longer"],
+] * 5
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+@pytest.mark.parametrize(
+    "options", [{}, {"stem": "porter", "remove_stopwords": True}, {"lowercase": False}]
+)
+def test_parallel_normalization_equals_the_serial_pipeline(scheduler, options):
+    serial = list(text.normalize_sentences(PARALLEL_CORPUS, **options))
+    for npartitions in (1, 3, 50):
+        parallel = text.normalize_corpus_parallel(
+            PARALLEL_CORPUS, scheduler=scheduler, npartitions=npartitions, **options
+        )
+        assert parallel == serial
+
+
+def test_parallel_normalization_on_worker_processes_with_a_tagger(tagger):
+    options = {"lemmatize": True, "tagger": tagger}
+    serial = list(text.normalize_sentences(PARALLEL_CORPUS, **options))
+    assert text.normalize_corpus_parallel(PARALLEL_CORPUS, scheduler="processes", **options) == (
+        serial
+    )
+
+
+def test_parallel_normalization_on_a_distributed_client():
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
+        Client(cluster) as client,
+    ):
+        parallel = text.normalize_corpus_parallel(PARALLEL_CORPUS, scheduler=client, stem="porter")
+    assert parallel == list(text.normalize_sentences(PARALLEL_CORPUS, stem="porter"))
+
+
+def test_parallel_normalization_errors_come_before_any_work():
+    with pytest.raises(ValueError, match="choose one of"):
+        text.normalize_corpus_parallel(PARALLEL_CORPUS, stem="krovetz")
+    with pytest.raises(ValueError, match="lemmatize=True"):
+        text.normalize_corpus_parallel(PARALLEL_CORPUS, tagger=object())
+    with pytest.raises(TypeError, match="sequence"):
+        text.normalize_corpus_parallel(iter(PARALLEL_CORPUS))
+    with pytest.raises(ValueError, match="npartitions"):
+        text.normalize_corpus_parallel(PARALLEL_CORPUS, npartitions=0)
+    assert text.normalize_corpus_parallel([], scheduler="synchronous") == []

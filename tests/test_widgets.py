@@ -79,3 +79,41 @@ def test_explorers_refuse_to_compare_nothing():
         widgets.tokenizer_explorer({}, ["text"], unknown=UNK)
     with pytest.raises(ValueError, match="LinearTextModel"):
         widgets.contribution_explorer([], ["text"])
+
+
+def test_fill_mask_table_shows_each_mask_and_explains_a_missing_one():
+    def fill(text):
+        if "[MASK]" not in text:
+            raise ValueError("the text has no [MASK] token")
+        return [[("good", 0.5), ("bad", 0.25)]] * text.count("[MASK]")
+
+    out = widgets.fill_mask_html("a [MASK] and [MASK] <film>", fill)
+    assert out.count("<table") == 2 and "50.0%" in out and "&lt;film&gt;" in out
+    assert "no [MASK] token" in widgets.fill_mask_html("no mask", fill)
+    explorer = widgets.fill_mask_explorer(fill, ["the [MASK]"])
+    box, output = explorer.children
+    box.value = "plain"
+    assert "no [MASK]" in output.value
+
+
+def test_decoding_explorer_redraws_when_a_slider_moves_and_reports_bad_prompts():
+    calls = []
+
+    def sample(prompt, temperature, top_k, top_p):
+        calls.append((prompt, temperature, top_k, top_p))
+        if "€" in prompt:
+            raise ValueError("characters ['€'] are not in this model's alphabet")
+        return f"<{temperature}|{top_k}|{top_p}>"
+
+    explorer = widgets.decoding_explorer(sample, "ROMEO:")
+    box, sliders, output = explorer.children
+    temperature, top_k, top_p = sliders.children
+    assert len(calls) == 1 + len(widgets.DECODING_PREVIEW)  # live view + static preview
+    assert "&lt;0.8|None|None&gt;" in output.value and "<b>ROMEO:</b>" in output.value
+    top_k.value = 5
+    assert calls[-1] == ("ROMEO:", 0.8, 5, None) and "top-k 5" in output.value
+    top_p.value = 0.5
+    temperature.value = 0.0
+    assert calls[-1] == ("ROMEO:", 0.0, 5, 0.5) and "greedy" in output.value
+    box.value = "€"
+    assert "are not in this model" in output.value

@@ -22,11 +22,14 @@ from course_utils.exercises.core import (
 #: Each check and the module (under ``course_utils.exercises``) that defines it.
 CHECK_MODULES = {
     "check_analogy": "nb03_word2vec",
+    "check_best_span": "nb08_bert",
     "check_block_parameters": "nb07_transformers",
     "check_bpe_segment": "nb07_transformers",
     "check_causal_mask": "nb06_attention",
     "check_cooccurrence_ratio": "nb04_glove",
+    "check_corrupt_chosen": "nb08_bert",
     "check_embedding_sum": "nb07_transformers",
+    "check_few_shot_prompt": "nb09_gpt",
     "check_find_numbers": "nb01_rules",
     "check_fit_heaps": "nb05_text",
     "check_glove_objective": "nb04_glove",
@@ -38,12 +41,15 @@ CHECK_MODULES = {
     "check_my_rules": "nb01_rules",
     "check_negation_scope": "nb01_rules",
     "check_negative_sampling_loss": "nb03_word2vec",
+    "check_nsp_pair": "nb08_bert",
     "check_padding_mask": "nb06_attention",
     "check_ppmi": "nb03_word2vec",
     "check_scaled_dot_product_attention": "nb06_attention",
     "check_share_positive": "nb00_course_map",
     "check_step_1a": "nb05_text",
+    "check_temperature_probs": "nb09_gpt",
     "check_tfidf": "nb02_features",
+    "check_top_k": "nb09_gpt",
 }
 
 __all__ = [
