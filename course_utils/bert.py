@@ -29,7 +29,12 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils.transformer import IGNORE_INDEX, TinyBert, TinyBertForTokenClassification
+from course_utils.transformer import (
+    IGNORE_INDEX,
+    TinyBert,
+    TinyBertForTokenClassification,
+    adamw,
+)
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -378,18 +383,6 @@ def warmup_linear_decay(step: int, lr: float, warmup_steps: int, total_steps: in
     if step < warmup_steps:
         return lr * (step + 1) / warmup_steps
     return lr * max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
-
-
-def adamw(
-    model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float]
-) -> torch.optim.AdamW:
-    """AdamW with weight decay on matrices only (BERT excludes biases and LayerNorms)."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas)
 
 
 @dataclass

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils.transformer import IGNORE_INDEX, TinyGPT
+from course_utils.transformer import IGNORE_INDEX, TinyGPT, adamw
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 BatchFn = Callable[[torch.Generator], Batch]
@@ -305,17 +305,6 @@ def estimate_loss(
     return sum(losses) / len(losses)
 
 
-def _optimizer(model: nn.Module, config: LMTrainingConfig) -> torch.optim.AdamW:
-    """AdamW with weight decay on matrices only (not on biases, LayerNorms or positions)."""
-    decay = [p for p in model.parameters() if p.requires_grad and p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.requires_grad and p.dim() < 2]
-    groups = [
-        {"params": decay, "weight_decay": config.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=config.lr, betas=config.betas)
-
-
 def train_lm(
     model: TinyGPT,
     train_batches: BatchFn,
@@ -337,7 +326,7 @@ def train_lm(
     """
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
-    optimizer = _optimizer(model, config)
+    optimizer = adamw(model, config.lr, config.weight_decay, config.betas)
     history = LMHistory()
     first_step = 0
     if resume is not None:

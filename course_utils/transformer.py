@@ -150,6 +150,21 @@ def init_weights(module: nn.Module, std: float = INIT_STD) -> None:
         nn.init.zeros_(module.bias)
 
 
+def adamw(
+    model: nn.Module, lr: float, weight_decay: float, betas: tuple[float, float]
+) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices only, not on biases, LayerNorms or positions.
+
+    The optimizer of both pre-training loops (BERT, notebook 08; GPT, notebook 09).
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=lr, betas=betas)
+
+
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Number of unique parameters (tied weights counted once). Notebooks 07 and 11."""
     # Module.parameters() yields a shared (tied) Parameter only once.

@@ -230,3 +230,12 @@ def test_config_validation():
     config = TinyBertConfig(vocab_size=10)
     assert config.layer_norm_eps == 1e-12 and TinyGPTConfig(vocab_size=10).layer_norm_eps == 1e-5
     assert dataclasses.replace(config, num_layers=4).num_layers == 4
+
+
+def test_adamw_decays_matrices_only():
+    from course_utils.transformer import adamw
+
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4))
+    decay, no_decay = adamw(model, 1e-3, 0.1, (0.9, 0.99)).param_groups
+    assert [p.shape for p in decay["params"]] == [(4, 3)] and decay["weight_decay"] == 0.1
+    assert len(no_decay["params"]) == 3 and no_decay["weight_decay"] == 0.0
