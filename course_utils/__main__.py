@@ -152,6 +152,24 @@ def _bert_label_curve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fine_tune_teacher(args: argparse.Namespace) -> int:
+    from course_utils.checkpoints import load_provenance
+    from course_utils.distillation import fine_tune_teacher
+
+    path = fine_tune_teacher(
+        device=args.device,
+        directory=args.out,
+        threads=args.threads,
+        max_examples=args.max_examples,
+    )
+    record = load_provenance(path.stem, path.parent)
+    print(
+        f"Wrote {path}: dev {100 * record['dev_accuracy']:.1f}%, "
+        f"test {100 * record['test_accuracy']:.1f}% ({record['wall_seconds']:.0f} s)"
+    )
+    return 0
+
+
 Command = Callable[[argparse.Namespace], int]
 
 
@@ -223,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes", nargs="+", type=int, help="rerun only these budgets, keep the other results"
     )
     curve.set_defaults(run=_bert_label_curve)
+    teacher = commands.add_parser(
+        "fine-tune-teacher", help="fine-tune the shipped TinyBert on MR: the teacher (nb 10)"
+    )
+    teacher.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    teacher.add_argument("--out", help="output folder (default: data/models/tiny-bert-mr)")
+    teacher.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    teacher.add_argument(
+        "--max-examples", type=int, help="train on the first N sentences only (a smoke test)"
+    )
+    teacher.set_defaults(run=_fine_tune_teacher)
     return parser
 
 

@@ -19,7 +19,7 @@ import itertools
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -703,6 +703,19 @@ def collate(
     return {"input_ids": input_ids, "attention_mask": mask, "labels": labels}
 
 
+def _batched_scores(
+    model: nn.Module, inputs: Sequence[Sequence[int]], pad_id: int, batch_size: int, device: str
+) -> Iterator[tuple[list[int], torch.Tensor]]:
+    """(input indices, model outputs) over length-sorted batches (little padding)."""
+    token_level = _is_token_task(model)
+    order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        chunk = [(inputs[i], [0] * len(inputs[i]) if token_level else 0) for i in rows]
+        batch = _to(collate(chunk, pad_id, token_level=token_level), device)
+        yield rows, model(batch["input_ids"], attention_mask=batch["attention_mask"]).cpu()
+
+
 @torch.no_grad()
 def predict(
     model: nn.Module,
@@ -716,19 +729,37 @@ def predict(
     was_training = model.training
     model.to(device).eval()
     token_level = _is_token_task(model)
-    order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))  # little padding
     predictions: list = [None] * len(inputs)
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        chunk = [(inputs[i], [0] * len(inputs[i]) if token_level else 0) for i in rows]
-        batch = _to(collate(chunk, pad_id, token_level=token_level), device)
-        best = model(batch["input_ids"], attention_mask=batch["attention_mask"]).argmax(-1).cpu()
+    for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
+        best = scores.argmax(-1)
         for row, i in enumerate(rows):
             predictions[i] = (
                 best[row, : len(inputs[i])].tolist() if token_level else int(best[row])
             )
     model.train(was_training)
     return predictions
+
+
+@torch.no_grad()
+def predict_logits(
+    model: nn.Module,
+    inputs: Sequence[Sequence[int]],
+    *,
+    pad_id: int = 0,
+    batch_size: int = 128,
+    device: str = "cpu",
+) -> np.ndarray:
+    """Class scores (n, classes) of a sequence head: what calibration and distillation
+    start from (notebook 10)."""
+    if _is_token_task(model):
+        raise ValueError("predict_logits needs a sequence-classification head, not a token head.")
+    was_training = model.training
+    model.to(device).eval()
+    logits = np.zeros((len(inputs), model.classifier.out_features), dtype=np.float32)
+    for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
+        logits[rows] = scores.float().numpy()
+    model.train(was_training)
+    return logits
 
 
 def length_grouped_batches(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 POSITIVE_LABEL = 1
 
@@ -114,3 +115,152 @@ PUBLISHED_MR_ACCURACY = {
     "CNN-static (Kim 2014)": 81.0,
     "CNN-non-static (Kim 2014)": 81.5,
 }
+
+
+# ---------------------------------------------------------------------------
+# Calibration (notebook 10): does a model that says 70% get 70% right?
+# ---------------------------------------------------------------------------
+
+#: Equal-width confidence bins of the expected calibration error (Guo et al. 2017 use 15).
+ECE_BINS = 15
+#: Rows of a probability matrix must sum to 1 within this tolerance.
+PROBABILITY_SUM_TOLERANCE = 1e-4
+#: Temperatures searched by :func:`fit_temperature` (log scale, both ends included).
+TEMPERATURE_BOUNDS = (0.05, 20.0)
+
+
+def _as_probability_matrix(probs: Sequence | np.ndarray) -> np.ndarray:
+    """(n, classes) probabilities; a 1-D input is P(positive) of a binary model."""
+    matrix = np.asarray(probs, dtype=float)
+    if matrix.ndim == 1:
+        matrix = np.stack([1.0 - matrix, matrix], axis=1)
+    if matrix.ndim != 2 or matrix.shape[1] < 2:
+        raise ValueError(
+            f"probs must be (n,) positive-class probabilities or an (n, classes) matrix, got "
+            f"shape {np.shape(probs)}."
+        )
+    if len(matrix) == 0:
+        raise ValueError("no probabilities given: calibration needs at least one example.")
+    if not np.all(np.isfinite(matrix)) or matrix.min() < 0.0 or matrix.max() > 1.0:
+        raise ValueError(
+            "probabilities must lie in [0, 1]; pass softmax outputs (or predict_proba), not "
+            "logits or scores."
+        )
+    sums = matrix.sum(axis=1)
+    if np.abs(sums - 1.0).max() > PROBABILITY_SUM_TOLERANCE:
+        raise ValueError(
+            f"each row of probs must sum to 1 (found sums from {sums.min():.4f} to "
+            f"{sums.max():.4f}); apply a softmax first."
+        )
+    return matrix
+
+
+def _checked_labels(
+    labels: Sequence[int] | np.ndarray, num_examples: int, classes: int
+) -> np.ndarray:
+    array = np.asarray(labels)
+    if array.ndim != 1 or len(array) != num_examples:
+        raise ValueError(
+            f"got {num_examples} probability rows but labels of shape {array.shape}; pass one "
+            "label per example."
+        )
+    if len(array) and (array.min() < 0 or array.max() >= classes):
+        raise ValueError(f"labels must lie in [0, {classes}), got {array.min()}..{array.max()}.")
+    return array.astype(int)
+
+
+@dataclass(frozen=True)
+class ReliabilityDiagram:
+    """Per confidence bin: mean confidence, accuracy and count (empty bins hold NaN).
+
+    The data behind a reliability diagram (Guo et al. 2017, Figure 1); ``ece`` is the
+    count-weighted mean gap between accuracy and confidence. Notebook 10.
+    """
+
+    edges: np.ndarray
+    confidence: np.ndarray
+    accuracy: np.ndarray
+    counts: np.ndarray
+    ece: float
+
+
+def reliability_diagram(
+    probs: Sequence | np.ndarray, labels: Sequence[int] | np.ndarray, n_bins: int = ECE_BINS
+) -> ReliabilityDiagram:
+    """Bin the predictions by confidence (the top probability) into ``n_bins`` equal bins.
+
+    A bin holds confidences in (lower, upper]; the first bin also holds its lower edge.
+    """
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
+    matrix = _as_probability_matrix(probs)
+    truth = _checked_labels(labels, len(matrix), matrix.shape[1])
+    confidence = matrix.max(axis=1)
+    correct = matrix.argmax(axis=1) == truth
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    bins = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
+    counts = np.bincount(bins, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_confidence = np.bincount(bins, confidence, n_bins) / counts
+        bin_accuracy = np.bincount(bins, correct.astype(float), n_bins) / counts
+    filled = counts > 0
+    gaps = np.abs(bin_accuracy[filled] - mean_confidence[filled])
+    ece = float(np.sum(counts[filled] * gaps) / len(matrix))
+    return ReliabilityDiagram(edges, mean_confidence, bin_accuracy, counts, ece)
+
+
+def expected_calibration_error(
+    probs: Sequence | np.ndarray, labels: Sequence[int] | np.ndarray, n_bins: int = ECE_BINS
+) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence
+    bins weighted by their share of examples (0 = perfectly calibrated). Notebook 10."""
+    return reliability_diagram(probs, labels, n_bins).ece
+
+
+def softmax(logits: Sequence | np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature`` (numerically stable)."""
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}.")
+    scaled = np.asarray(logits, dtype=float) / temperature
+    scaled = scaled - scaled.max(axis=-1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def negative_log_likelihood(
+    logits: Sequence | np.ndarray, labels: Sequence[int] | np.ndarray, temperature: float = 1.0
+) -> float:
+    """Mean cross-entropy of ``softmax(logits / temperature)`` against ``labels``."""
+    matrix = np.asarray(logits, dtype=float)
+    if matrix.ndim != 2 or len(matrix) == 0:
+        raise ValueError(f"logits must be a non-empty (n, classes) matrix, got {matrix.shape}.")
+    truth = _checked_labels(labels, len(matrix), matrix.shape[1])
+    scaled = matrix / temperature
+    shifted = scaled - scaled.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(truth)), truth].mean())
+
+
+def fit_temperature(
+    logits: Sequence | np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    bounds: tuple[float, float] = TEMPERATURE_BOUNDS,
+) -> float:
+    """Temperature scaling (Guo et al. 2017): the T minimising the NLL of softmax(z / T).
+
+    Fit on dev, never on test. A bounded 1-D search over log T; if it does not beat T = 1
+    (a model already calibrated), 1 is returned, so the dev NLL never increases. Accuracy
+    is unchanged for any T: dividing logits by T > 0 keeps their order. Notebook 10.
+    """
+    low, high = bounds
+    if not 0 < low < 1 < high:
+        raise ValueError(f"bounds must satisfy 0 < low < 1 < high, got {bounds}.")
+    result = minimize_scalar(
+        lambda log_t: negative_log_likelihood(logits, labels, float(np.exp(log_t))),
+        bounds=(np.log(low), np.log(high)),
+        method="bounded",
+    )
+    best = float(np.exp(result.x))
+    if negative_log_likelihood(logits, labels, best) > negative_log_likelihood(logits, labels):
+        return 1.0
+    return best

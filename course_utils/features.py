@@ -1011,9 +1011,26 @@ class BaselineResult:
     num_seeds: int
 
 
+def naive_bayes_vectorizer() -> CountVectorizer:
+    """Uni+bigram counts with the dev-chosen settings of the Naive Bayes baseline."""
+    return CountVectorizer(ngram_range=NGRAM_RANGE, min_df=NB_MIN_DF, binary=NB_BINARY)
+
+
+def tfidf_vectorizer() -> TfidfVectorizer:
+    """Uni+bigram TF-IDF with the dev-chosen settings of the logistic-regression baseline."""
+    return TfidfVectorizer(
+        ngram_range=NGRAM_RANGE, min_df=TFIDF_MIN_DF, sublinear_tf=TFIDF_SUBLINEAR_TF
+    )
+
+
+def presence_vectorizer() -> CountVectorizer:
+    """Uni+bigram presence (0/1), the input NBSVM scales by the NB log-count ratio."""
+    return CountVectorizer(ngram_range=NGRAM_RANGE, min_df=NBSVM_MIN_DF, binary=True)
+
+
 def _naive_bayes_baseline(train: Texts, dev: Texts, test: Texts) -> BaselineResult:
     start = time.perf_counter()
-    vectorizer = CountVectorizer(ngram_range=NGRAM_RANGE, min_df=NB_MIN_DF, binary=NB_BINARY)
+    vectorizer = naive_bayes_vectorizer()
     model = MultinomialNB(NB_ALPHA).fit(vectorizer.fit_transform(train[0]), train[1])
     seconds = time.perf_counter() - start
     return BaselineResult(
@@ -1028,15 +1045,13 @@ def _naive_bayes_baseline(train: Texts, dev: Texts, test: Texts) -> BaselineResu
 
 
 def _tfidf_matrices(train: Texts, dev: Texts, test: Texts) -> list[sp.csr_matrix]:
-    vectorizer = TfidfVectorizer(
-        ngram_range=NGRAM_RANGE, min_df=TFIDF_MIN_DF, sublinear_tf=TFIDF_SUBLINEAR_TF
-    )
+    vectorizer = tfidf_vectorizer()
     matrix = vectorizer.fit_transform(train[0])
     return [matrix, vectorizer.transform(dev[0]), vectorizer.transform(test[0])]
 
 
 def _nbsvm_matrices(train: Texts, dev: Texts, test: Texts) -> list[sp.csr_matrix]:
-    vectorizer = CountVectorizer(ngram_range=NGRAM_RANGE, min_df=NBSVM_MIN_DF, binary=True)
+    vectorizer = presence_vectorizer()
     presence = vectorizer.fit_transform(train[0])
     ratio = nb_log_count_ratio(presence, train[1], alpha=NBSVM_ALPHA)
     return [nb_scale_features(presence, ratio)] + [
@@ -1124,5 +1139,55 @@ def mr_baselines(
             seeds,
             device,
             progress,
+        ),
+    ]
+
+
+def mr_linear_models(
+    split: dict[str, list[tuple[str, int]]] | None = None,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+) -> list[LinearTextModel]:
+    """The three SW 1.5 models fitted on MR train (as in :func:`mr_baselines`, one seed) and
+    returned as :class:`LinearTextModel`, whose scores are log-odds: notebook 10 asks how
+    well calibrated their probabilities are."""
+    split = load_mr_split() if split is None else split
+    (texts, labels), (dev_texts, dev_labels) = (
+        texts_and_labels(split[name]) for name in ("train", "dev")
+    )
+    counts = naive_bayes_vectorizer()
+    naive_bayes = MultinomialNB(NB_ALPHA).fit(counts.fit_transform(texts), labels)
+    tfidf = tfidf_vectorizer()
+    tfidf_model, _ = train_logistic_regression(
+        tfidf.fit_transform(texts),
+        labels,
+        **asdict(TFIDF_LR_SETTINGS),
+        seed=seed,
+        X_dev=tfidf.transform(dev_texts),
+        y_dev=dev_labels,
+        device=device,
+        progress=False,
+    )
+    presence = presence_vectorizer()
+    present = presence.fit_transform(texts)
+    ratio = nb_log_count_ratio(present, labels, alpha=NBSVM_ALPHA)
+    nbsvm_model, _ = train_logistic_regression(
+        nb_scale_features(present, ratio),
+        labels,
+        **asdict(NBSVM_LR_SETTINGS),
+        seed=seed,
+        X_dev=nb_scale_features(presence.transform(dev_texts), ratio),
+        y_dev=dev_labels,
+        device=device,
+        progress=False,
+    )
+    return [
+        LinearTextModel.from_naive_bayes(counts, naive_bayes, name="Naive Bayes"),
+        LinearTextModel.from_logistic_regression(
+            tfidf, tfidf_model, name="logistic regression, TF-IDF"
+        ),
+        LinearTextModel.from_logistic_regression(
+            presence, nbsvm_model, nb_ratio=ratio, name="NBSVM"
         ),
     ]

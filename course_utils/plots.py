@@ -16,10 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from course_utils.evaluation import ReliabilityDiagram
 from course_utils.text import HEAPS_MIN_TOKENS
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
+
+    from course_utils.leaderboard import LeaderboardRow
 
 FIGURE_DPI = 110
 ERA_COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#7f7f7f")
@@ -715,4 +718,137 @@ def label_budget_plot(
         ax.legend(fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def reliability_plot(
+    diagram: ReliabilityDiagram, *, title: str = "", ax: Axes | None = None
+) -> Axes:
+    """A reliability diagram (Guo et al. 2017, Figure 1): accuracy per confidence bin as
+    bars, the diagonal of perfect calibration, the gap shaded, ECE in the corner, and the
+    share of predictions per bin as a line. The x axis starts at the lowest filled bin
+    (a binary model is never less than 50% confident). Notebook 10."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.6, 3.6))
+    widths = np.diff(diagram.edges)
+    lefts = diagram.edges[:-1]
+    filled = diagram.counts > 0
+    ax.bar(lefts[filled], diagram.accuracy[filled], width=widths[filled], align="edge",
+           color="#1f77b4", edgecolor="white", label="accuracy")  # fmt: skip
+    gap_bottom = np.minimum(diagram.accuracy[filled], diagram.confidence[filled])
+    gap_height = np.abs(diagram.accuracy[filled] - diagram.confidence[filled])
+    ax.bar(lefts[filled], gap_height, bottom=gap_bottom, width=widths[filled], align="edge",
+           facecolor="none", edgecolor="#d62728", hatch="///", linewidth=0.5,
+           label="gap to mean confidence")  # fmt: skip
+    start = float(lefts[filled][0]) if filled.any() else 0.0
+    ax.plot([start, 1], [start, 1], color="gray", linestyle="--", linewidth=1, label="calibrated")
+    share = diagram.counts / max(diagram.counts.sum(), 1)
+    ax.step(diagram.edges, np.append(share, share[-1]), where="post", color="black",
+            linewidth=0.8, label="share of predictions")  # fmt: skip
+    ax.text(0.03, 0.97, f"ECE {100 * diagram.ece:.1f}%", transform=ax.transAxes, va="top")
+    ax.set_xlim(start, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (top probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    return ax
+
+
+# ---------------------------------------------------------------------------
+# Notebook 11
+# ---------------------------------------------------------------------------
+
+#: Accuracy range (%) of the leaderboard figure: the floor (50%) to above the references.
+LEADERBOARD_YLIM = (45.0, 86.0)
+#: Where a row without the cost (no training at all) sits: this factor left of the
+#: cheapest measured row, beyond a dotted line, on a tick labelled "none".
+NO_COST_FACTOR = 10.0
+#: Line styles of the published references (in the order given).
+REFERENCE_STYLES = ("--", "-.", (0, (5, 1)), (0, (3, 1, 1, 1)))
+
+
+def leaderboard_cost_plot(
+    rows: Sequence[LeaderboardRow],
+    references: Mapping[str, float],
+    *,
+    measures: Sequence[str] = ("parameters", "total_seconds"),
+    floor: float | None = None,
+    numbers: Sequence[int] | None = None,
+    title: str = "",
+) -> Figure:
+    """MR test accuracy against cost, one panel per cost measure (log x axis; see
+    ``course_utils.leaderboard.COST_MEASURES``): one point per row in its era's colour,
+    numbered as in the table (``numbers``, default 1, 2, ...), error bars over seeds, the
+    Pareto front (no other row is both cheaper and more accurate) as a grey step line,
+    published references (fractions) as dashed lines and ``floor`` (the majority
+    baseline) as a dotted one. Rows without the cost sit left of a dotted line. Notebook 11.
+    """
+    from course_utils.leaderboard import COST_MEASURES, ERAS, cost, pareto_front
+
+    if not rows:
+        raise ValueError("give at least one leaderboard row.")
+    unknown = [measure for measure in measures if measure not in COST_MEASURES]
+    if not measures or unknown:
+        raise ValueError(f"measures must name some of {list(COST_MEASURES)}; got {measures}.")
+    numbers = list(range(1, len(rows) + 1)) if numbers is None else list(numbers)
+    if len(numbers) != len(rows):
+        raise ValueError(f"{len(rows)} rows but {len(numbers)} numbers.")
+    fig, axes = plt.subplots(1, len(measures), figsize=(5.4 * len(measures), 4.2),
+                             squeeze=False, sharey=True)  # fmt: skip
+    accuracies = [100 * row.test_accuracy for row in rows]
+    for ax, measure in zip(axes[0], measures, strict=True):
+        values = [cost(row, measure) for row in rows]
+        known = [value for value in values if value is not None]
+        if not known:
+            raise ValueError(f"no row has a value for {measure!r}.")
+        none_x = min(known) / NO_COST_FACTOR
+        xs = [none_x if value is None else value for value in values]
+        for row, x, y, number in zip(rows, xs, accuracies, numbers, strict=True):
+            color = ERA_COLORS[row.era_index % len(ERA_COLORS)]
+            ax.errorbar(x, y, yerr=100 * row.test_accuracy_std if row.seeds > 1 else None,
+                        marker="o", markersize=6, color=color, capsize=2, zorder=3)  # fmt: skip
+            ax.annotate(str(number), (x, y), textcoords="offset points", fontsize=7, color=color,
+                        xytext=(4, 2) if number % 2 else (-5, -9), ha="left" if number % 2
+                        else "right")  # fmt: skip
+        front = pareto_front([0.0 if v is None else v for v in values], accuracies)
+        ax.step([xs[i] for i in front], [accuracies[i] for i in front], where="post",
+                color="gray", linewidth=1, alpha=0.6, zorder=1)  # fmt: skip
+        ax.set_xscale("log")
+        if len(known) < len(values):
+            separator = none_x * np.sqrt(NO_COST_FACTOR)
+            ax.axvline(separator, color="gray", linestyle=":", linewidth=1)
+            ticks = [t for t in ax.get_xticks() if separator < t <= 2 * max(known)]
+            labels = [f"$10^{{{np.log10(t):.0f}}}$" for t in ticks]
+            ax.set_xticks([none_x, *ticks], ["none", *labels])
+            ax.minorticks_off()
+        ax.set_xlim(none_x / 3, max(known) * 3)
+        ax.set_xlabel(COST_MEASURES[measure][0])
+        styles = REFERENCE_STYLES * len(references)
+        for value, style in zip(references.values(), styles, strict=False):
+            ax.axhline(100 * value, color="gray", linestyle=style, linewidth=0.8)
+        if floor is not None:
+            ax.axhline(100 * floor, color="black", linestyle=":", linewidth=1)
+    axes[0][0].set_ylabel("MR test accuracy (%)")
+    axes[0][0].set_ylim(*LEADERBOARD_YLIM)
+    present = sorted({row.era_index for row in rows})
+    handles = [plt.Line2D([], [], marker="o", linestyle="", color=ERA_COLORS[i % len(ERA_COLORS)],
+                          label=ERAS[i]) for i in present]  # fmt: skip
+    handles.append(plt.Line2D([], [], color="gray", alpha=0.6, label="Pareto front (ours)"))
+    styles = REFERENCE_STYLES * len(references)
+    handles += [
+        plt.Line2D([], [], color="gray", linestyle=style, linewidth=0.8,
+                   label=f"{name}: {100 * value:.1f}")
+        for (name, value), style in zip(references.items(), styles, strict=False)
+    ]  # fmt: skip
+    if floor is not None:
+        handles.append(plt.Line2D([], [], color="black", linestyle=":", linewidth=1,
+                                  label=f"majority baseline: {100 * floor:.1f}"))  # fmt: skip
+    columns = 3 if len(measures) > 1 else 2
+    fig.legend(handles=handles, loc="lower center", ncol=columns, fontsize=7, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))  # fmt: skip
+    if title:
+        fig.suptitle(title)
+    legend_rows = -(-len(handles) // columns)
+    fig.tight_layout(rect=(0, (0.15 * legend_rows + 0.1) / fig.get_figheight(), 1, 1))
     return fig

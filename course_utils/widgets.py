@@ -7,16 +7,22 @@ or in a notebook opened without a kernel. Each explorer names the notebook that 
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
 from IPython.display import HTML, display
 
 from course_utils.attention import apply_temperature
 from course_utils.data import Example, tokenize_words
+from course_utils.evaluation import negative_log_likelihood, reliability_diagram, softmax
 from course_utils.features import LinearTextModel
+from course_utils.plots import reliability_plot
 from course_utils.rules import Firing, SentimentClassifier, predict_label
 from course_utils.seq2seq import AttentionMap
 from course_utils.text import PosTagger, compare_normalizers, porter_trace
@@ -24,8 +30,10 @@ from course_utils.text import PosTagger, compare_normalizers, porter_trace
 if TYPE_CHECKING:
     import scipy.sparse as sp
     from gensim.models import KeyedVectors
+    from matplotlib.figure import Figure
 
     from course_utils.embeddings import Vocab
+    from course_utils.leaderboard import LeaderboardRow
 
 POSITIVE_COLOR, NEGATIVE_COLOR, NEGATED_STYLE = (
     "#2ca02c",
@@ -660,3 +668,160 @@ def fill_mask_html(text: str, fill: FillMask) -> str:
 def fill_mask_explorer(fill: FillMask, examples: Sequence[str]) -> widgets.VBox:
     """Type a sentence with [MASK], see the model's top guesses for each (notebook 08)."""
     return text_explorer(lambda text: fill_mask_html(text, fill), examples, description="Text:")
+
+
+# ---------------------------------------------------------------------------
+# Notebook 10: a temperature slider redrawing a reliability diagram
+# ---------------------------------------------------------------------------
+
+#: Temperatures of the calibration explorer's static preview (1 = the model as trained).
+CALIBRATION_PREVIEW = (0.5, 1.0, 2.0)
+CALIBRATION_MAX_TEMPERATURE = 4.0
+
+
+def figure_html(figure: Figure) -> str:
+    """A matplotlib figure as an inline PNG (visible without a kernel); closes the figure."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img src='data:image/png;base64,{encoded}'/>"
+
+
+def reliability_html(logits: np.ndarray, labels: Sequence[int], temperature: float) -> str:
+    """The reliability diagram of ``softmax(logits / temperature)``, with its ECE, NLL and
+    accuracy in a line of text above it."""
+    probs = softmax(logits, temperature)
+    diagram = reliability_diagram(probs, labels)
+    nll = negative_log_likelihood(logits, labels, temperature)
+    right = float(np.mean(probs.argmax(1) == np.asarray(labels)))
+    fig, ax = plt.subplots(figsize=(3.6, 3.6))
+    reliability_plot(diagram, title=f"T = {temperature:.2f}", ax=ax)
+    summary = (
+        f"T = {temperature:.2f}: ECE {100 * diagram.ece:.1f}%, NLL {nll:.3f}, "
+        f"mean confidence {100 * probs.max(1).mean():.1f}%, accuracy {100 * right:.1f}%"
+    )
+    return f"<div style='display:inline-block'><p>{summary}</p>{figure_html(fig)}</div>"
+
+
+def calibration_explorer(logits: np.ndarray, labels: Sequence[int]) -> widgets.VBox:
+    """Move the temperature, watch confidence and the reliability diagram change while
+    accuracy stays put (notebook 10). The static preview shows a few temperatures."""
+    slider = widgets.FloatSlider(
+        value=1.0,
+        min=0.1,
+        max=CALIBRATION_MAX_TEMPERATURE,
+        step=0.05,
+        description="Temperature:",
+        continuous_update=False,
+        style={"description_width": "initial"},
+    )
+    output = widgets.HTML()
+
+    def refresh(_change: dict | None = None) -> None:
+        output.value = reliability_html(logits, labels, slider.value)
+
+    slider.observe(refresh, names="value")
+    refresh()
+    explorer = widgets.VBox([slider, output])
+    fallback = "".join(reliability_html(logits, labels, t) for t in CALIBRATION_PREVIEW)
+    show_with_fallback(explorer, fallback,
+                       "Static preview: the same predictions at temperatures "
+                       f"{', '.join(str(t) for t in CALIBRATION_PREVIEW)}.")  # fmt: skip
+    return explorer
+
+
+# ---------------------------------------------------------------------------
+# Notebook 11
+# ---------------------------------------------------------------------------
+
+#: What the leaderboard explorer shows first (and its static preview): the cost on MR alone.
+LEADERBOARD_START_MEASURE = "train_seconds"
+ERA_SWATCH_STYLE = "display: inline-block; width: 10px; height: 10px; margin-right: 4px"
+
+
+def leaderboard_table_html(
+    rows: Sequence[LeaderboardRow], measure: str, numbers: Sequence[int] | None = None
+) -> str:
+    """The rows as an HTML table, most accurate first: number, era (in its colour), model,
+    test accuracy and the cost ``measure`` (notebook 11)."""
+    from course_utils.leaderboard import COST_MEASURES, cost, format_cost
+    from course_utils.plots import ERA_COLORS
+
+    numbers = list(range(1, len(rows) + 1)) if numbers is None else list(numbers)
+    label = COST_MEASURES[measure][0].replace(" (log scale)", "")
+    body = []
+    for number, row in sorted(zip(numbers, rows, strict=True), key=lambda p: -p[1].test_accuracy):
+        color = ERA_COLORS[row.era_index % len(ERA_COLORS)]
+        spread = f" ± {100 * row.test_accuracy_std:.1f}" if row.seeds > 1 else ""
+        body.append(
+            f"<tr><td>{number}</td><td style='text-align:left'><span style='{ERA_SWATCH_STYLE}; "
+            f"background: {color}'></span>{html.escape(row.era)}</td>"
+            f"<td style='text-align:left'>{html.escape(row.model)}</td>"
+            f"<td>{100 * row.test_accuracy:.1f}{spread}</td>"
+            f"<td>{format_cost(cost(row, measure), measure)}</td></tr>"
+        )
+    return (
+        f"<table><tr><th>#</th><th>era</th><th>model</th><th>MR test %</th>"
+        f"<th>{html.escape(label)}</th></tr>{''.join(body)}</table>"
+    )
+
+
+def leaderboard_view_html(
+    rows: Sequence[LeaderboardRow],
+    references: Mapping[str, float],
+    measure: str,
+    eras: Sequence[str],
+    floor: float | None = None,
+) -> str:
+    """The explorer's view: the rows of ``eras`` against one cost, figure and table."""
+    from course_utils.plots import leaderboard_cost_plot
+
+    chosen = [(n, row) for n, row in enumerate(rows, start=1) if row.era in eras]
+    if not chosen:
+        return "<p><em>Tick at least one era.</em></p>"
+    numbers, selected = zip(*chosen, strict=True)
+    figure = leaderboard_cost_plot(selected, references, measures=(measure,), floor=floor,
+                                   numbers=numbers)  # fmt: skip
+    return figure_html(figure) + leaderboard_table_html(selected, measure, numbers)
+
+
+def leaderboard_explorer(
+    rows: Sequence[LeaderboardRow],
+    references: Mapping[str, float],
+    floor: float | None = None,
+) -> widgets.VBox:
+    """Choose the cost on the x axis and which eras to show; the figure and the table of
+    the chosen rows follow (notebook 11). The static preview shows every era against
+    :data:`LEADERBOARD_START_MEASURE`."""
+    from course_utils.leaderboard import COST_MEASURES
+
+    if not rows:
+        raise ValueError("the explorer needs at least one leaderboard row.")
+    measure = widgets.Dropdown(
+        options=[(label.replace(" (log scale)", ""), name)
+                 for name, (label, _) in COST_MEASURES.items()],
+        value=LEADERBOARD_START_MEASURE,
+        description="x axis:",
+        layout=widgets.Layout(width="60%"),
+    )  # fmt: skip
+    eras = list(dict.fromkeys(row.era for row in rows))
+    boxes = [widgets.Checkbox(value=True, description=era, indent=False) for era in eras]
+    output = widgets.HTML()
+
+    def refresh(_change: dict | None = None) -> None:
+        ticked = [box.description for box in boxes if box.value]
+        output.value = leaderboard_view_html(rows, references, measure.value, ticked, floor)
+
+    for control in (measure, *boxes):
+        control.observe(refresh, names="value")
+    refresh()
+    era_row = widgets.HBox(boxes, layout=widgets.Layout(flex_flow="row wrap"))
+    explorer = widgets.VBox([measure, era_row, output])
+    show_with_fallback(
+        explorer,
+        leaderboard_view_html(rows, references, LEADERBOARD_START_MEASURE, eras, floor),
+        "Static preview: every era against the CPU seconds of training on MR alone "
+        "(choose the axis and the eras in the live explorer below).",
+    )
+    return explorer

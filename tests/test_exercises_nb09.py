@@ -3,8 +3,8 @@ names them, and a stub is reported as not solved yet."""
 
 from __future__ import annotations
 
-import pytest
 import torch
+from exercise_cases import exercise_tests
 
 from course_utils.gpt import ARROW, SEPARATOR
 
@@ -49,19 +49,8 @@ WRONG = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_right_answer_passes(exercise_asserts, name):
-    exercise_asserts.passes(name, RIGHT[name])
-
-
-@pytest.mark.parametrize(
-    ("name", "wrong", "hint"),
-    [(name, wrong, hint) for name, cases in WRONG.items() for wrong, hint in cases],
-)
-def test_wrong_answer_fails_with_its_hint(exercise_asserts, name, wrong, hint):
-    exercise_asserts.fails_with_hint(name, wrong, hint)
-
-
-@pytest.mark.parametrize("name", sorted(RIGHT))
-def test_stub_is_not_solved(exercise_asserts, name):
-    exercise_asserts.not_solved(name)
+(
+    test_right_answer_passes,
+    test_wrong_answer_fails_with_its_hint,
+    test_stub_is_not_solved,
+) = exercise_tests(RIGHT, WRONG)

@@ -748,3 +748,15 @@ def test_mr_baselines_rejects_bad_arguments(mr_split):
         fx.mr_baselines(mr_split, seeds=())
     with pytest.raises(ValueError, match="split lacks"):
         fx.mr_baselines({"train": mr_split["train"]})
+
+
+def test_mr_linear_models_are_the_baselines_as_linear_models(mr_split):
+    """Notebook 10 calibrates these: the same NB as the leaderboard's, scores = log-odds."""
+    models = fx.mr_linear_models(mr_split)
+    texts, labels = texts_and_labels(mr_split["test"])
+    naive_bayes = fx.mr_baselines(mr_split, seeds=(0,))[0]
+    assert accuracy(labels, models[0].predict(texts)) == pytest.approx(naive_bayes.test_accuracy)
+    for model in models:
+        scores = model.decision_function(texts)
+        assert np.array_equal(model.predict(texts), (scores > 0).astype(int))
+        assert accuracy(labels, model.predict(texts)) > 0.75

@@ -81,3 +81,17 @@ def test_shots_curve_has_a_line_per_task_the_mean_and_the_guess_line():
     assert [t.get_text() for t in figure.axes[0].get_xticklabels()] == ["0", "1", "8"]
     with pytest.raises(ValueError, match="same numbers of shots"):
         shots_curve_plot({"copy": {0: 0.1}, "sort": {1: 0.2}})
+
+
+def test_reliability_plot_draws_each_filled_bins_accuracy():
+    from course_utils.evaluation import reliability_diagram
+
+    probs = np.array([0.55, 0.6, 0.95, 0.97, 0.99])
+    labels = np.array([1, 0, 1, 1, 0])
+    diagram = reliability_diagram(probs, labels, n_bins=10)
+    ax = plots.reliability_plot(diagram, title="toy")
+    filled = diagram.counts > 0
+    heights = [bar.get_height() for bar in ax.containers[0]]
+    np.testing.assert_allclose(heights, diagram.accuracy[filled])
+    assert ax.get_xlim()[0] == pytest.approx(0.5)  # binary: never below 50% confident
+    assert f"ECE {100 * diagram.ece:.1f}%" in [text.get_text() for text in ax.texts]

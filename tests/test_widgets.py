@@ -117,3 +117,18 @@ def test_decoding_explorer_redraws_when_a_slider_moves_and_reports_bad_prompts()
     assert calls[-1] == ("ROMEO:", 0.0, 5, 0.5) and "greedy" in output.value
     box.value = "€"
     assert "are not in this model" in output.value
+
+
+def test_calibration_explorer_redraws_at_the_slider_temperature():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=3.0, size=(200, 2))
+    labels = rng.integers(0, 2, 200)
+    explorer = widgets.calibration_explorer(logits, labels)
+    slider, output = explorer.children
+    first = output.value
+    assert "T = 1.00: ECE" in first and "<img src='data:image/png;base64," in first
+    slider.value = 2.0
+    assert output.value != first and "T = 2.00: ECE" in output.value
+    assert output.value == widgets.reliability_html(logits, labels, 2.0)

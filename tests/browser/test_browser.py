@@ -99,7 +99,7 @@ class MoveSlider:
 Interaction = TypeText | MoveSlider
 
 #: The explorers each notebook's test uses, by notebook stem; a notebook not listed is
-#: still run and checked. Add a notebook's explorers when it gets one (08 and 09 too).
+#: still run and checked. Add a notebook's explorers when it gets one.
 INTERACTIONS: dict[str, tuple[Interaction, ...]] = {
     "01_rule_based_classifiers": (
         TypeText(
@@ -115,6 +115,9 @@ INTERACTIONS: dict[str, tuple[Interaction, ...]] = {
         TypeText("Input:", "97531024"),
         MoveSlider("Temperature:"),
     ),
+    "08_bert_mlm_nsp": (TypeText("Text:", "the film was [MASK] and funny .", expect="[MASK] #1"),),
+    "09_gpt_generation_and_prompting": (MoveSlider("Temperature:", presses=3),),
+    "10_distillation_and_calibration": (MoveSlider("Temperature:", presses=4, expect="ECE"),),
 }
 
 
