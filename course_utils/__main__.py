@@ -127,6 +127,16 @@ def _train_gpt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _icl_ablation(args: argparse.Namespace) -> int:
+    from course_utils.gpt_checkpoints import icl_ablation
+
+    path = icl_ablation(
+        device=args.device, max_steps=args.max_steps, directory=args.out, threads=args.threads
+    )
+    print(f"Wrote {path}")
+    return 0
+
+
 def _pretrain_bert(args: argparse.Namespace) -> int:
     from course_utils.bert_checkpoints import pretrain_bert
 
@@ -182,11 +192,11 @@ def _add_training_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
 
 
-def _add_gpt_options(command: argparse.ArgumentParser) -> None:
+def _add_gpt_options(command: argparse.ArgumentParser, out_default: str = "data/models/") -> None:
     """Training options of the GPT commands (no corpus choice: the recipe fixes it)."""
     command.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
     command.add_argument("--max-steps", type=int, help="stop after N steps (a smoke test)")
-    command.add_argument("--out", help="output folder (default: data/models/)")
+    command.add_argument("--out", help=f"output folder (default: {out_default})")
     command.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
 
 
@@ -225,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
         gpt = commands.add_parser(command_name, help=notebook_help)
         _add_gpt_options(gpt)
         gpt.set_defaults(run=_train_gpt, recipe=recipe)
+    ablation = commands.add_parser(
+        "icl-ablation", help="why the in-context-learning GPT departs from GPT-2 (nb 09)"
+    )
+    _add_gpt_options(ablation, out_default="data/")
+    ablation.set_defaults(run=_icl_ablation)
     bert = commands.add_parser("pretrain-bert", help="retrain the shipped TinyBert (nb 08)")
     _add_gpt_options(bert)
     bert.set_defaults(run=_pretrain_bert)

@@ -170,9 +170,16 @@ class MultiHeadAttention(nn.Module):
     """
 
     def __init__(
-        self, d_model: int, num_heads: int, dropout: float = 0.0, bias: bool = True
+        self,
+        d_model: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        smear_width: int = 0,
     ) -> None:
         super().__init__()
+        if smear_width < 0:
+            raise ValueError(f"smear_width must be 0 (off) or positive, got {smear_width}.")
         if num_heads <= 0 or d_model % num_heads != 0:
             raise ValueError(
                 f"d_model must be divisible by num_heads: got d_model={d_model}, "
@@ -186,6 +193,13 @@ class MultiHeadAttention(nn.Module):
         self.k_proj = nn.Linear(d_model, d_model, bias=bias)
         self.v_proj = nn.Linear(d_model, d_model, bias=bias)
         self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.smear_width = smear_width
+        if smear_width:
+            # Start as a plain average of the last smear_width positions, so every query
+            # and key already carries its predecessors' tokens (see causal_smear).
+            uniform = torch.full((smear_width, d_model), 1.0 / smear_width)
+            self.query_smear = nn.Parameter(uniform.clone())
+            self.key_smear = nn.Parameter(uniform.clone())
 
     def _split_heads(self, x: torch.Tensor) -> torch.Tensor:
         batch, length, _ = x.shape
@@ -211,8 +225,12 @@ class MultiHeadAttention(nn.Module):
                     f"{name} must have shape (batch, length, d_model={self.d_model}), got "
                     f"{tuple(tensor.shape)}."
                 )
-        q = self._split_heads(self.q_proj(query))
-        k = self._split_heads(self.k_proj(key))
+        q, k = self.q_proj(query), self.k_proj(key)
+        if self.smear_width:
+            if key is not query:
+                raise ValueError("smeared queries and keys need self-attention (key is query).")
+            q, k = causal_smear(q, self.query_smear), causal_smear(k, self.key_smear)
+        q, k = self._split_heads(q), self._split_heads(k)
         v = self._split_heads(self.v_proj(value))
         dropout_p = self.dropout if self.training else 0.0
         heads, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=dropout_p)
@@ -274,6 +292,27 @@ def sinusoidal_positions(n: int, d: int, base: float = POSITION_BASE) -> torch.T
     encoding[:, 0::2] = torch.sin(angles)
     encoding[:, 1::2] = torch.cos(angles[:, : d // 2])
     return encoding.to(torch.get_default_dtype())
+
+
+def causal_smear(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """Mix each position with its predecessors: ``out[t] = sum_j weights[j] * x[t - j]``.
+
+    ``x`` is (batch, L, d) and ``weights`` (width, d), one weight per offset and channel;
+    positions before the start count as zeros, so nothing ever looks ahead. Applied to
+    queries and keys this is Olsson et al.'s (2022) "smeared key" (the short convolution
+    of H3 and Mamba): a key then knows the token *before* it, which an induction head
+    otherwise needs a whole extra layer to learn. Notebook 09.
+    """
+    if x.dim() != 3 or weights.dim() != 2 or weights.shape[1] != x.shape[-1]:
+        raise ValueError(
+            f"x must be (batch, L, d) and weights (width, d); got {tuple(x.shape)} and "
+            f"{tuple(weights.shape)}."
+        )
+    length = x.shape[1]
+    out = x * weights[0]
+    for offset in range(1, min(weights.shape[0], length)):
+        out = out + F.pad(x[:, : length - offset], (0, 0, offset, 0)) * weights[offset]
+    return out
 
 
 def causal_mask(n: int, device: torch.device | str | None = None) -> torch.Tensor:

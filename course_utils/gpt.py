@@ -380,13 +380,18 @@ TASKS = ("copy", "reverse", "shift", "cipher", "sort")
 #: after its input letter, which a small model finds far sooner than a variable one.
 INPUT_LETTERS = 4
 MAX_SHOTS = 8
-#: Share of training episodes that start with the task's name (enables named zero-shot).
+#: Share of training episodes that are instructions: the task's name and a query, no
+#: examples (enables named zero-shot). Names are kept out of few-shot episodes, where
+#: they would shift every example by a few positions (measured to delay learning).
 NAMED_EPISODE_SHARE = 0.25
 #: The padding symbol; never a target.
 PAD = "."
 ICL_CHARS = "".join(
     sorted(set(TASK_LETTERS + "".join(TASKS) + ARROW + SEPARATOR + NAME_END + PAD))
 )
+#: An output letter sits INPUT_LETTERS + 1 places after its input letter; queries and keys
+#: of the in-context-learning model mix that many predecessors and themselves.
+ICL_SMEAR_WIDTH = INPUT_LETTERS + 2
 #: Longest episode: named prompt, MAX_SHOTS examples and the query, each "x>y;".
 ICL_BLOCK = len(max(TASKS, key=len)) + 1 + (MAX_SHOTS + 1) * (2 * INPUT_LETTERS + 2)
 
@@ -421,16 +426,25 @@ def task_function(task: str, rng: random.Random) -> Callable[[str], str]:
     raise ValueError(f"unknown task {task!r}; choose one of {TASKS}.")
 
 
-def _random_input(rng: random.Random) -> str:
-    return "".join(rng.choice(TASK_LETTERS) for _ in range(INPUT_LETTERS))
+def _random_input(rng: random.Random, letters: str = TASK_LETTERS) -> str:
+    return "".join(rng.choice(letters) for _ in range(INPUT_LETTERS))
 
 
-def make_episode(task: str, shots: int, rng: random.Random, *, named: bool = False) -> Episode:
-    """An episode of ``task`` with ``shots`` solved examples before the query."""
+def make_episode(
+    task: str, shots: int, rng: random.Random, *, named: bool = False, answerable: bool = False
+) -> Episode:
+    """An episode of ``task`` with ``shots`` solved examples before the query.
+
+    ``answerable=True`` (training only) draws the query's letters from the examples'
+    inputs, so a substitution can always be read off the prompt; held-out episodes
+    are drawn freely.
+    """
     if not 0 <= shots <= MAX_SHOTS:
         raise ValueError(f"shots must lie in [0, {MAX_SHOTS}], got {shots}.")
     function = task_function(task, rng)
-    examples = [_random_input(rng) for _ in range(shots + 1)]
+    examples = [_random_input(rng) for _ in range(shots)]
+    seen = "".join(examples) if answerable and shots else TASK_LETTERS
+    examples.append(_random_input(rng, seen))
     solved = "".join(f"{x}{ARROW}{function(x)}{SEPARATOR}" for x in examples[:-1])
     prefix = f"{task}{NAME_END}" if named else ""
     query = examples[-1]
@@ -451,11 +465,28 @@ def episode_targets(text: str) -> list[bool]:
     return targets
 
 
-def icl_batches(batch_size: int, tokenizer: CharTokenizer, *, seed_offset: int = 0) -> BatchFn:
-    """A batch function of random episodes (random task, 0-8 shots, sometimes named).
+def icl_batches(
+    batch_size: int,
+    tokenizer: CharTokenizer,
+    *,
+    seed_offset: int = 0,
+    tasks: Sequence[str] = TASKS,
+    named_share: float = NAMED_EPISODE_SHARE,
+) -> BatchFn:
+    """A batch function of random episodes (a task from ``tasks``, 0-8 shots, sometimes named).
+
+    A ``named_share`` of the episodes are instructions: the task's name and a query, no
+    examples. The rest are unnamed, with 0 to ``MAX_SHOTS`` examples.
 
     Loss is taken only on output characters (inputs are random, so unpredictable).
+    Every query is answerable from its examples: a model that is only sometimes
+    rewarded for looking its answer up never starts to (notebook 09 measures this).
     """
+    unknown = sorted(set(tasks) - set(TASKS))
+    if unknown or not tasks:
+        raise ValueError(f"tasks must be a non-empty selection of {TASKS}, got {tuple(tasks)}.")
+    if not 0.0 <= named_share <= 1.0:
+        raise ValueError(f"named_share must lie in [0, 1], got {named_share}.")
     pad_id = tokenizer.encode(PAD)[0]
 
     def batch(generator: torch.Generator) -> Batch:
@@ -464,12 +495,10 @@ def icl_batches(batch_size: int, tokenizer: CharTokenizer, *, seed_offset: int =
         x = torch.full((batch_size, ICL_BLOCK), pad_id, dtype=torch.long)
         y = torch.full((batch_size, ICL_BLOCK), IGNORE_INDEX, dtype=torch.long)
         for row in range(batch_size):
-            episode = make_episode(
-                rng.choice(TASKS),
-                rng.randint(0, MAX_SHOTS),
-                rng,
-                named=rng.random() < NAMED_EPISODE_SHARE,
-            )
+            task = rng.choice(tasks)
+            named = rng.random() < named_share
+            shots = 0 if named else rng.randint(0, MAX_SHOTS)
+            episode = make_episode(task, shots, rng, named=named, answerable=True)
             text = episode.prompt + episode.answer + SEPARATOR
             ids = torch.tensor(tokenizer.encode(text))
             predicted = torch.tensor(episode_targets(text))

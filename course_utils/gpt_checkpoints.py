@@ -2,9 +2,10 @@
 
 ``python -m course_utils train-char-gpt`` trains a character-level TinyGPT on Tiny
 Shakespeare; ``python -m course_utils train-icl-gpt`` trains one on in-context-learning
-episodes only. Each recipe is plain data (nanoGPT style); a run saves its full state at
-every validation, so an interrupted run continues where it stopped; the result is a
-safetensors file with a provenance record under ``data/models/<name>/``.
+episodes only, and ``python -m course_utils icl-ablation`` measures why that model
+departs from GPT-2 (scores only). Each recipe is plain data (nanoGPT style); a run saves
+its full state at every validation, so an interrupted run continues where it stopped;
+the result is a safetensors file with a provenance record under ``data/models/<name>/``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from course_utils.checkpoints import (
     load_checkpoint,
     load_provenance,
     save_checkpoint,
+    save_results,
 )
 from course_utils.gpt import (
     ICL_BLOCK,
     ICL_CHARS,
+    ICL_SMEAR_WIDTH,
     TASKS,
     CharTokenizer,
     LMHistory,
@@ -106,13 +109,16 @@ ICL_GPT_RECIPE = GPTRecipe(
     model={
         "max_position": ICL_BLOCK,
         "d_model": 128,
-        "num_layers": 4,
+        "num_layers": 2,
         "num_heads": 4,
         "d_ff": 512,
         "dropout": 0.0,
+        # Two departures from GPT-2; notebook 09 and `icl-ablation` show why.
+        "smear_width": ICL_SMEAR_WIDTH,
+        "tie_embeddings": False,
     },
     training=LMTrainingConfig(
-        max_steps=6000, lr=1e-3, min_lr=1e-4, warmup_steps=200, eval_every=250, eval_batches=20
+        max_steps=4000, lr=2e-3, min_lr=2e-4, warmup_steps=200, eval_every=250, eval_batches=20
     ),
     batch_size=32,
     corpus="random episodes from course_utils.gpt.icl_batches (nothing downloaded)",
@@ -305,3 +311,120 @@ def export_hf(name: str, out_dir: str | Path, directory: str | Path | None = Non
     tiny_gpt_to_hf(model).save_pretrained(out)
     hf_char_tokenizer(tokenizer.chars).save_pretrained(out)
     return out
+
+
+# ---------------------------------------------------------------------------
+# The ablation behind the in-context-learning model's departures from GPT-2
+# ---------------------------------------------------------------------------
+
+ICL_ABLATION = "icl_ablation"
+ICL_ABLATION_COMMAND = "python -m course_utils icl-ablation"
+#: One task whose answers can only be looked up in the prompt, no task names.
+ICL_ABLATION_TASK = "cipher"
+#: The variants: GPT-2 blocks, each departure alone, and both (the shipped recipe's).
+ICL_ABLATION_VARIANTS: dict[str, dict[str, Any]] = {
+    "GPT-2 blocks": {"smear_width": 0, "tie_embeddings": True},
+    "smeared queries and keys": {"smear_width": ICL_SMEAR_WIDTH, "tie_embeddings": True},
+    "untied output layer": {"smear_width": 0, "tie_embeddings": False},
+    "both (the shipped recipe's)": {"smear_width": ICL_SMEAR_WIDTH, "tie_embeddings": False},
+}
+ICL_ABLATION_MODEL: dict[str, Any] = {
+    "max_position": ICL_BLOCK,
+    "d_model": 64,
+    "num_layers": 2,
+    "num_heads": 2,
+    "d_ff": 256,
+    "dropout": 0.0,
+}
+ICL_ABLATION_TRAINING = LMTrainingConfig(
+    max_steps=1000,
+    lr=1e-3,
+    min_lr=1e-3,
+    warmup_steps=50,
+    weight_decay=0.0,
+    eval_every=100,
+    eval_batches=10,
+)
+ICL_ABLATION_BATCH = 32
+ICL_ABLATION_EPISODES = 200
+
+
+def icl_ablation(
+    *,
+    device: str = "cpu",
+    max_steps: int | None = None,
+    directory: str | Path | None = None,
+    threads: int = 1,
+    progress: bool = True,
+) -> Path:
+    """Train one small GPT per :data:`ICL_ABLATION_VARIANTS` on cipher episodes; record each.
+
+    Same data, seed and steps for all; only the architecture differs. Writes
+    ``icl_ablation.provenance.json`` (validation-loss curves and k-shot cipher accuracy on
+    held-out episodes, no weights). Notebook 09 plots it.
+    """
+    training = ICL_ABLATION_TRAINING
+    if max_steps is not None:
+        training = LMTrainingConfig(**{**asdict(training), "max_steps": max_steps})
+    tokenizer = CharTokenizer(ICL_CHARS)
+    device = resolve_device(device)
+    tasks = (ICL_ABLATION_TASK,)
+    variants = {}
+    with torch_threads(threads):
+        for name, departures in ICL_ABLATION_VARIANTS.items():
+            set_seed(0)
+            config = TinyGPTConfig(
+                vocab_size=tokenizer.vocab_size, **ICL_ABLATION_MODEL, **departures
+            )
+            model = TinyGPT(config)
+            history = train_lm(
+                model,
+                icl_batches(ICL_ABLATION_BATCH, tokenizer, tasks=tasks, named_share=0.0),
+                icl_batches(
+                    ICL_ABLATION_BATCH,
+                    tokenizer,
+                    tasks=tasks,
+                    named_share=0.0,
+                    seed_offset=ICL_EVAL_SEED,
+                ),
+                training,
+                device=device,
+                progress=progress,
+            )
+            model.to("cpu").eval()
+            variants[name] = {
+                "config": departures,
+                "parameters": count_parameters(model),
+                "eval_steps": history.eval_steps,
+                "val_loss_curve": history.val_loss,
+                "accuracy": {
+                    str(shots): icl_accuracy(
+                        model,
+                        tokenizer,
+                        ICL_ABLATION_TASK,
+                        shots,
+                        ICL_ABLATION_EPISODES,
+                        seed=ICL_EVAL_SEED,
+                    )
+                    for shots in ICL_EVAL_SHOTS
+                },
+                "wall_seconds": history.seconds,
+            }
+    provenance = {
+        "command": ICL_ABLATION_COMMAND + (f" --max-steps {max_steps}" if max_steps else ""),
+        "seed": 0,
+        "device": device,
+        "threads": threads,
+        "task": ICL_ABLATION_TASK,
+        "model": ICL_ABLATION_MODEL,
+        "training": asdict(training),
+        "batch_size": ICL_ABLATION_BATCH,
+        "episodes_per_cell": ICL_ABLATION_EPISODES,
+        "variants": variants,
+    }
+    return save_results(ICL_ABLATION, provenance, directory=directory)
+
+
+def load_icl_ablation(directory: str | Path | None = None) -> dict[str, object]:
+    """The record written by :func:`icl_ablation` (``data/icl_ablation.provenance.json``)."""
+    return load_provenance(ICL_ABLATION, directory)

@@ -166,7 +166,14 @@ def hf_gpt2_config(config: TinyGPTConfig, **overrides: Any) -> GPT2Config:
 
     GPT-2's default bos/eos id 50256 does not exist in a small vocabulary, so both are
     None unless ``overrides`` name them (e.g. ``eos_token_id=tokenizer.eos_token_id``).
+    A TinyGPT with smeared queries and keys or an untied output layer is not a GPT-2.
     """
+    if config.smear_width or not config.tie_embeddings:
+        raise ValueError(
+            f"this TinyGPT departs from GPT-2 (smear_width={config.smear_width}, "
+            f"tie_embeddings={config.tie_embeddings}); only models with smear_width=0 and "
+            "tie_embeddings=True convert to Hugging Face."
+        )
     settings: dict[str, Any] = {
         "vocab_size": config.vocab_size,
         "n_positions": config.max_position,

@@ -83,7 +83,23 @@ class TinyBertConfig(TransformerConfig):
 
 @dataclass(frozen=True)
 class TinyGPTConfig(TransformerConfig):
-    """A GPT-2 configuration (GPT-2 small: d_model 768, 12 layers, 12 heads). Notebook 09."""
+    """A GPT-2 configuration (GPT-2 small: d_model 768, 12 layers, 12 heads). Notebook 09.
+
+    Two departures from GPT-2, both used by the in-context-learning model of notebook 09
+    and both measured there to make in-context lookup learnable within a CPU budget:
+    ``smear_width > 0`` mixes queries and keys with their ``smear_width - 1``
+    predecessors (:func:`~course_utils.attention.causal_smear`), a shortcut to induction
+    heads; ``tie_embeddings=False`` gives the output layer its own matrix. Such models
+    have no Hugging Face GPT-2 equivalent.
+    """
+
+    smear_width: int = 0
+    tie_embeddings: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.smear_width < 0:
+            raise ValueError(f"smear_width must be 0 (off) or positive, got {self.smear_width}.")
 
 
 class FeedForward(nn.Module):
@@ -111,11 +127,18 @@ class Block(nn.Module):
     """
 
     def __init__(
-        self, config: TransformerConfig, *, pre_norm: bool, gelu: str = GELU_EXACT
+        self,
+        config: TransformerConfig,
+        *,
+        pre_norm: bool,
+        gelu: str = GELU_EXACT,
+        smear_width: int = 0,
     ) -> None:
         super().__init__()
         self.pre_norm = pre_norm
-        self.attn = MultiHeadAttention(config.d_model, config.num_heads, config.dropout)
+        self.attn = MultiHeadAttention(
+            config.d_model, config.num_heads, config.dropout, smear_width=smear_width
+        )
         self.attn_dropout = nn.Dropout(config.dropout)
         self.ln_attn = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
         self.ffn = FeedForward(config.d_model, config.d_ff, config.dropout, gelu)
@@ -361,9 +384,15 @@ class TinyGPT(nn.Module):
         self.position_embed = nn.Embedding(config.max_position, config.d_model)
         self.embed_dropout = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(
-            Block(config, pre_norm=True, gelu=GELU_TANH) for _ in range(config.num_layers)
+            Block(config, pre_norm=True, gelu=GELU_TANH, smear_width=config.smear_width)
+            for _ in range(config.num_layers)
         )
         self.ln_final = nn.LayerNorm(config.d_model, eps=config.layer_norm_eps)
+        self.lm_head = (
+            None
+            if config.tie_embeddings
+            else nn.Linear(config.d_model, config.vocab_size, bias=False)
+        )
         self.apply(init_weights)
         # GPT-2: scale the residual projections by 1/sqrt(2 * layers) at initialisation.
         residual_std = INIT_STD / math.sqrt(2 * config.num_layers)
@@ -387,6 +416,8 @@ class TinyGPT(nn.Module):
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         """Next-token logits (batch, sequence, vocabulary) for token ids ``idx`` (B, L)."""
         hidden, _ = self.encode(idx)
+        if self.lm_head is not None:
+            return self.lm_head(hidden)
         return F.linear(hidden, self.token_embed.weight)
 
     def loss(self, idx: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ from course_utils.attention import (
     MultiHeadAttention,
     apply_temperature,
     causal_mask,
+    causal_smear,
     padding_mask,
     scaled_dot_product_attention,
     sinusoidal_positions,
@@ -230,3 +231,36 @@ def test_additive_attention_matches_its_formula():
     assert torch.all(weights[1, :, 2:] == 0.0)
     with pytest.raises(ValueError, match=r"\(batch, L_q, 6\)"):
         attention(keys, keys)
+
+
+def test_causal_smear_is_a_causal_depthwise_convolution():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(2, 6, 4, generator=generator, dtype=torch.float64)
+    weights = torch.randn(3, 4, generator=generator, dtype=torch.float64)
+    expected = torch.zeros_like(x)
+    for t in range(6):
+        for offset in range(3):
+            if t - offset >= 0:
+                expected[:, t] += weights[offset] * x[:, t - offset]
+    torch.testing.assert_close(causal_smear(x, weights), expected, **EXACT)
+    # torch's grouped conv1d with the kernel flipped (it correlates) and left padding.
+    kernel = weights.flip(0).T.unsqueeze(1)
+    conv = F.conv1d(F.pad(x.transpose(1, 2), (2, 0)), kernel, groups=4).transpose(1, 2)
+    torch.testing.assert_close(causal_smear(x, weights), conv, **EXACT)
+    # Wider than the sequence: offsets past the start contribute nothing.
+    torch.testing.assert_close(causal_smear(x[:, :2], weights), expected[:, :2], **EXACT)
+    with pytest.raises(ValueError, match="weights"):
+        causal_smear(x, weights[:, :3])
+
+
+def test_smeared_attention_starts_as_an_average_and_needs_self_attention():
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, 2, smear_width=3).double()
+    torch.testing.assert_close(attention.key_smear, torch.full((3, 8), 1 / 3, dtype=torch.float64))
+    x = torch.randn(1, 5, 8, dtype=torch.float64)
+    output, weights = attention(x, mask=causal_mask(5))
+    assert output.shape == (1, 5, 8) and weights.shape == (1, 2, 5, 5)
+    with pytest.raises(ValueError, match="self-attention"):
+        attention(x, x.clone())
+    with pytest.raises(ValueError, match="smear_width"):
+        MultiHeadAttention(8, 2, smear_width=-1)

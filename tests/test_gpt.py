@@ -177,6 +177,23 @@ def test_ciphers_and_shifts_change_per_episode():
     assert len(functions) > 15 and shifts == set(TASK_LETTERS) - {"a"}
 
 
+def test_answerable_episodes_draw_queries_from_the_examples():
+    rng = random.Random(5)
+    for shots in range(1, MAX_SHOTS + 1):
+        episode = make_episode("cipher", shots, rng, answerable=True)
+        *examples, query = episode.prompt.rstrip(">").split(";")
+        seen = {letter for example in examples for letter in example.split(">")[0]}
+        assert set(query) <= seen
+    # Without shots nothing can be answered from the prompt: the query is drawn freely.
+    assert len(make_episode("cipher", 0, rng, answerable=True).answer) == len(query)
+    # Held-out episodes: every letter drawn freely, in order, from TASK_LETTERS.
+    rng, reference = random.Random(9), random.Random(9)
+    function = task_function("shift", reference)
+    inputs = ["".join(reference.choice(TASK_LETTERS) for _ in range(4)) for _ in range(4)]
+    expected = "".join(f"{x}>{function(x)};" for x in inputs[:3]) + f"{inputs[3]}>"
+    assert make_episode("shift", 3, rng).prompt == expected
+
+
 def test_episode_targets_mark_outputs_only():
     assert episode_targets("ab>ba;cd>dc;") == [
         *(False, False, False, True, True, True),
@@ -195,6 +212,20 @@ def test_icl_batches_predict_only_outputs():
         assert len(targets) >= 4  # at least the query's answer and ';'
         first = int((y[row] != IGNORE_INDEX).nonzero()[0])
         assert x[row, first] == arrow, text
+    copies, _ = icl_batches(4, tokenizer, tasks=("copy",))(torch.Generator().manual_seed(1))
+    for row in copies:
+        text = tokenizer.decode(row).split(":")[-1]
+        assert all(x == y for x, y in (p.split(">") for p in text.split(";")[:-1]))
+    generator = torch.Generator().manual_seed(2)
+    unnamed, _ = icl_batches(16, tokenizer, named_share=0.0)(generator)
+    instructions, _ = icl_batches(16, tokenizer, named_share=1.0)(generator)
+    assert not any(":" in tokenizer.decode(row) for row in unnamed)
+    for row in map(tokenizer.decode, instructions):  # a name and a query, no example
+        assert ":" in row and row.count(">") == 1, row
+    with pytest.raises(ValueError, match="tasks"):
+        icl_batches(2, tokenizer, tasks=("translate",))
+    with pytest.raises(ValueError, match="named_share"):
+        icl_batches(2, tokenizer, named_share=1.5)
     with pytest.raises(ValueError, match="shots"):
         make_episode("copy", MAX_SHOTS + 1, random.Random(0))
     with pytest.raises(ValueError, match="unknown task"):

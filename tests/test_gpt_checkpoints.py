@@ -14,6 +14,7 @@ from course_utils.checkpoints import CheckpointError
 from course_utils.data import tiny_shakespeare
 from course_utils.gpt import (
     ICL_CHARS,
+    ICL_SMEAR_WIDTH,
     LMTrainingConfig,
     char_batches,
     estimate_loss,
@@ -24,13 +25,18 @@ from course_utils.gpt import (
 from course_utils.gpt_checkpoints import (
     CHAR_GPT,
     CHAR_GPT_RECIPE,
+    ICL_ABLATION_MODEL,
+    ICL_ABLATION_VARIANTS,
     ICL_EVAL_SEED,
+    ICL_EVAL_SHOTS,
     ICL_GPT,
     ICL_GPT_RECIPE,
     RESUME_FILE,
     WEIGHTS_NAME,
     export_hf,
+    icl_ablation,
     load_gpt,
+    load_icl_ablation,
     model_dir,
     train_gpt,
 )
@@ -40,6 +46,10 @@ CHAR_VAL_LOSS_TARGET = 1.70
 #: Tasks whose name alone determines the answer, and how well the shipped model follows them.
 NAMEABLE = ("copy", "reverse", "sort")
 NAMED_TASK_ACCURACY = 0.9
+#: The issue's in-context-learning target: mean exact match at k = 8 over the tasks.
+ICL_TARGET = 0.8
+#: A model still on the plateau: at most 2 of 200 cipher answers right (guessing: 1 in 8**4).
+PLATEAU_ACCURACY = 0.01
 TINY_MODEL = {"d_model": 16, "num_layers": 1, "num_heads": 2, "d_ff": 32, "dropout": 0.1}
 
 
@@ -71,10 +81,14 @@ def test_a_recipe_trains_saves_and_loads(tmp_path, recipe):
         assert set(record["accuracy"]) == {"copy", "reverse", "shift", "cipher", "sort"}
 
 
-def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
-    recipe = _tiny(CHAR_GPT_RECIPE, steps=6)
+@pytest.mark.parametrize(
+    "recipe",
+    [_tiny(CHAR_GPT_RECIPE, steps=6), _tiny(ICL_GPT_RECIPE, steps=6)],
+    ids=lambda r: r.name,
+)
+def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch, recipe):
     train_gpt(recipe, directory=tmp_path / "whole", progress=False)
-    whole, _, _ = load_gpt(CHAR_GPT, tmp_path / "whole")
+    whole, _, _ = load_gpt(recipe.name, tmp_path / "whole")
 
     original_save = gpt_checkpoints._save_state
 
@@ -86,14 +100,14 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         train_gpt(recipe, directory=tmp_path / "split", progress=False)
     assert (
-        torch.load(model_dir(CHAR_GPT, tmp_path / "split") / RESUME_FILE, weights_only=True)[
+        torch.load(model_dir(recipe.name, tmp_path / "split") / RESUME_FILE, weights_only=True)[
             "step"
         ]
         == 2
     )
     monkeypatch.setattr(gpt_checkpoints, "_save_state", original_save)
     train_gpt(recipe, directory=tmp_path / "split", progress=False)
-    resumed, _, record = load_gpt(CHAR_GPT, tmp_path / "split")
+    resumed, _, record = load_gpt(recipe.name, tmp_path / "split")
     for (name, a), b in zip(
         whole.state_dict().items(), resumed.state_dict().values(), strict=True
     ):
@@ -113,6 +127,22 @@ def test_export_hf_gives_equal_logits_and_the_same_greedy_text(tmp_path):
     text = generator("ROMEO:", max_new_tokens=30, do_sample=False)[0]["generated_text"]
     ours = generate(model, torch.tensor([tokenizer.encode("ROMEO:")]), 30, temperature=0.0)
     assert text == tokenizer.decode(ours[0])
+
+
+def test_the_ablation_trains_every_variant_on_the_same_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        gpt_checkpoints, "ICL_ABLATION_MODEL", {**ICL_ABLATION_MODEL, **TINY_MODEL}
+    )
+    monkeypatch.setattr(gpt_checkpoints, "ICL_ABLATION_EPISODES", 3)
+    path = icl_ablation(max_steps=2, directory=tmp_path, progress=False)
+    record = load_icl_ablation(tmp_path)
+    assert path.parent == tmp_path and record["command"].endswith("--max-steps 2")
+    assert set(record["variants"]) == set(ICL_ABLATION_VARIANTS)
+    first_losses = {v["val_loss_curve"][0] for v in record["variants"].values()}
+    assert len(first_losses) == len(ICL_ABLATION_VARIANTS)  # four different models
+    for name, variant in record["variants"].items():
+        assert variant["config"] == ICL_ABLATION_VARIANTS[name]
+        assert set(variant["accuracy"]) == {str(k) for k in ICL_EVAL_SHOTS}
 
 
 def test_missing_or_altered_checkpoint_says_how_to_fix_it(tmp_path):
@@ -137,6 +167,11 @@ def test_the_commands_take_device_steps_and_output(tmp_path, monkeypatch):
     )
     assert main(["train-char-gpt", "--max-steps", "3", "--out", str(tmp_path)]) == 0
     assert main(["train-icl-gpt", "--device", "cpu", "--threads", "2"]) == 0
+    monkeypatch.setattr(
+        gpt_checkpoints, "icl_ablation", lambda **k: calls.append(((), k)) or tmp_path
+    )
+    assert main(["icl-ablation", "--max-steps", "5"]) == 0
+    assert calls[2][1] == {"device": "cpu", "max_steps": 5, "directory": None, "threads": 1}
     assert calls[0] == (
         (CHAR_GPT,),
         {"device": "cpu", "max_steps": 3, "directory": str(tmp_path), "threads": 1},
@@ -160,18 +195,25 @@ def test_shipped_char_gpt_reaches_its_target_and_its_record_holds():
     assert estimate_loss(model, batches, 5) == pytest.approx(record["val_loss"], abs=0.1)
 
 
-def test_shipped_icl_gpt_record_holds_and_shows_what_it_learned():
-    """The record matches a recomputation. What the model learned: task names (named
-    zero-shot) and one-shot recognition of some tasks. The issue's target (80% at k = 8)
-    is missed; notebook 09 prints it and says why."""
+def test_shipped_icl_gpt_learns_in_context_and_its_record_holds():
+    """The issue's targets: accuracy rises with k, at k = 8 >= 80% averaged over tasks;
+    task names work as instructions. The record matches a recomputation."""
     model, tokenizer, record = load_gpt(ICL_GPT)
     accuracy = record["accuracy"]
     assert icl_accuracy(
-        model, tokenizer, "sort", 1, record["episodes_per_cell"], seed=ICL_EVAL_SEED
-    ) == pytest.approx(accuracy["sort"]["1"])
-    mean = {k: sum(row[k] for row in accuracy.values()) / len(accuracy) for k in ("0", "1")}
-    assert mean["1"] > mean["0"]
+        model, tokenizer, "cipher", 8, record["episodes_per_cell"], seed=ICL_EVAL_SEED
+    ) == pytest.approx(accuracy["cipher"]["8"])
+    mean = {k: sum(row[k] for row in accuracy.values()) / len(accuracy) for k in accuracy["copy"]}
+    assert mean["0"] < mean["1"] < mean["8"]
+    assert record["mean_accuracy_at_max_shots"] == pytest.approx(mean["8"]) >= ICL_TARGET
     assert all(record["named_zero_shot"][task] >= NAMED_TASK_ACCURACY for task in NAMEABLE)
-    assert record["mean_accuracy_at_max_shots"] == pytest.approx(
-        sum(row["8"] for row in accuracy.values()) / len(accuracy)
-    )
+    assert model.config.smear_width == ICL_SMEAR_WIDTH and not model.config.tie_embeddings
+
+
+def test_shipped_ablation_shows_both_departures_are_needed():
+    """Only the variant with both departures from GPT-2 learns the cipher within budget."""
+    variants = load_icl_ablation()["variants"]
+    at_8 = {name: row["accuracy"]["8"] for name, row in variants.items()}
+    both = "both (the shipped recipe's)"
+    assert at_8[both] >= ICL_TARGET
+    assert all(score <= PLATEAU_ACCURACY for name, score in at_8.items() if name != both)

@@ -172,6 +172,15 @@ def test_save_pretrained_round_trip(tmp_path, tiny_bert, tiny_gpt):
     _compare_gpt(hf_to_tiny_gpt(gpt), gpt)
 
 
+@pytest.mark.parametrize(
+    ("departure", "message"),
+    [({"smear_width": 3}, "smear_width=3"), ({"tie_embeddings": False}, "tie_embeddings=False")],
+)
+def test_gpt_departing_from_gpt2_does_not_convert(departure, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_gpt_to_hf(TinyGPT(TinyGPTConfig(**SIZES, **departure)))
+
+
 def test_models_tiny_cannot_express_raise():
     with pytest.raises(TypeError, match="BertForPreTraining"):
         hf_to_tiny_bert(GPT2LMHeadModel(GPT2Config(n_embd=8, n_layer=1, n_head=2, vocab_size=9)))

@@ -102,7 +102,26 @@ def test_block_equals_torch_transformer_encoder_layer(pre_norm, gelu):
     assert weights.shape == (3, HEADS, 9, 9)
 
 
-def test_gpt_is_causal(gpt):
+@pytest.fixture
+def smeared_gpt() -> TinyGPT:
+    """Notebook 09's in-context-learning variant: smeared queries and keys, untied output."""
+    torch.manual_seed(0)
+    config = TinyGPTConfig(**SIZES, smear_width=4, tie_embeddings=False)
+    return TinyGPT(config).double().eval()
+
+
+def test_untied_gpt_has_its_own_output_matrix(gpt, smeared_gpt):
+    smear = smeared_gpt.config.smear_width
+    extra = VOCAB * D_MODEL + LAYERS * 2 * smear * D_MODEL  # output matrix; query, key smears
+    assert count_parameters(smeared_gpt) == count_parameters(gpt) + extra
+    hidden, _ = smeared_gpt.encode(_ids(1, 5))
+    torch.testing.assert_close(smeared_gpt(_ids(1, 5)), smeared_gpt.lm_head(hidden), **EXACT)
+    assert gpt.lm_head is None
+
+
+@pytest.mark.parametrize("name", ["gpt", "smeared_gpt"])
+def test_gpt_is_causal(name, request):
+    gpt = request.getfixturevalue(name)
     idx = _ids(2, 12)
     logits = gpt(idx)
     assert logits.shape == (2, 12, VOCAB)
@@ -221,6 +240,8 @@ def test_too_long_sequences_and_bad_ids_raise(gpt, bert):
 
 
 def test_config_validation():
+    with pytest.raises(ValueError, match="smear_width"):
+        TinyGPTConfig(vocab_size=10, smear_width=-2)
     with pytest.raises(ValueError, match="divisible"):
         TinyGPTConfig(vocab_size=10, d_model=10, num_heads=4)
     with pytest.raises(ValueError, match="positive"):
