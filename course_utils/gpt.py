@@ -479,8 +479,8 @@ def icl_batches(
     examples. The rest are unnamed, with 0 to ``MAX_SHOTS`` examples.
 
     Loss is taken only on output characters (inputs are random, so unpredictable).
-    Every query is answerable from its examples: a model that is only sometimes
-    rewarded for looking its answer up never starts to (notebook 09 measures this).
+    Every query is answerable from its examples (``make_episode(answerable=True)``), so
+    looking an answer up in the prompt is rewarded on every shift and cipher episode.
     """
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown or not tasks:

@@ -205,7 +205,8 @@ def test_shipped_icl_gpt_learns_in_context_and_its_record_holds():
     ) == pytest.approx(accuracy["cipher"]["8"])
     mean = {k: sum(row[k] for row in accuracy.values()) / len(accuracy) for k in accuracy["copy"]}
     assert mean["0"] < mean["1"] < mean["8"]
-    assert record["mean_accuracy_at_max_shots"] == pytest.approx(mean["8"]) >= ICL_TARGET
+    assert record["mean_accuracy_at_max_shots"] == pytest.approx(mean["8"])
+    assert mean["8"] >= ICL_TARGET
     assert all(record["named_zero_shot"][task] >= NAMED_TASK_ACCURACY for task in NAMEABLE)
     assert model.config.smear_width == ICL_SMEAR_WIDTH and not model.config.tie_embeddings
 
