@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from course_utils.bert import (
 )
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
+    cap_steps,
     load_checkpoint,
     load_provenance,
     save_checkpoint,
@@ -237,9 +238,7 @@ def pretrain_bert(
 
     Writes weights, tokenizer and provenance to ``model_dir(recipe.name, directory)``.
     """
-    training = recipe.training
-    if max_steps is not None:
-        training = PretrainingConfig(**{**asdict(training), "max_steps": max_steps})
+    training, command = cap_steps(recipe.training, recipe.command, max_steps)
     folder = model_dir(recipe.name, directory)
     folder.mkdir(parents=True, exist_ok=True)
     resume_path = folder / RESUME_FILE
@@ -286,7 +285,7 @@ def pretrain_bert(
         model.to("cpu").eval()
         final = evaluate_held_out(model, tokenizer, recipe, batches=eval_batches)
     provenance = {
-        "command": recipe.command + (f" --max-steps {max_steps}" if max_steps else ""),
+        "command": command,
         "description": recipe.description,
         "seed": recipe.seed,
         "corpus": {
@@ -375,7 +374,7 @@ TASK_DESCRIPTIONS = {
 def curve_config(size: int) -> FineTuningConfig:
     """The label curve's fine-tuning settings for ``size`` training examples."""
     epochs = next((cap for largest, cap in EPOCH_CAPS if size <= largest), FULL_SET_EPOCHS)
-    return FineTuningConfig(**{**asdict(CURVE_FINE_TUNING), "max_epochs": epochs})
+    return replace(CURVE_FINE_TUNING, max_epochs=epochs)
 
 
 @dataclass(frozen=True)
@@ -487,7 +486,7 @@ def run_fine_tuning(
     accuracy (early stopping, lr choice), test accuracy, epochs, steps and seconds."""
     model = fine_tuning_model(task, init, pretrained, seed)
     train = subset(task.train, size, seed)
-    settings = FineTuningConfig(**{**asdict(curve_config(len(train))), "lr": lr})
+    settings = replace(curve_config(len(train)), lr=lr)
     result = fine_tune(
         model,
         train,

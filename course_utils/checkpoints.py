@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from importlib import metadata as importlib_metadata
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from gensim.models import KeyedVectors
@@ -21,6 +23,8 @@ from safetensors.numpy import load as load_safetensors_bytes
 from safetensors.numpy import save as save_safetensors_bytes
 
 from course_utils.data import atomic_write_bytes, sha256_of
+
+ConfigT = TypeVar("ConfigT")
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "data"
 CHECKPOINT_SUFFIX = ".safetensors"
@@ -48,6 +52,16 @@ def library_versions() -> dict[str, str]:
         except importlib_metadata.PackageNotFoundError:
             versions[package] = "not installed"
     return versions
+
+
+def cap_steps(training: ConfigT, command: str, max_steps: int | None) -> tuple[ConfigT, str]:
+    """A training config and its command, shortened to ``max_steps`` when given (a smoke run).
+
+    The command gains ``--max-steps N`` so the provenance says how the shorter run was made.
+    """
+    if max_steps is None:
+        return training, command
+    return replace(training, max_steps=max_steps), f"{command} --max-steps {max_steps}"
 
 
 def checkpoint_paths(name: str, directory: str | Path | None = None) -> tuple[Path, Path]:

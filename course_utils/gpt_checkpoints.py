@@ -22,6 +22,7 @@ import torch
 from course_utils import data
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
+    cap_steps,
     load_checkpoint,
     load_provenance,
     save_checkpoint,
@@ -233,9 +234,7 @@ def train_gpt(
     """Train recipe ``name`` (resuming a stopped run) and save it with its provenance."""
     recipe = _recipe(name)
     name = recipe.name
-    training = recipe.training
-    if max_steps is not None:
-        training = LMTrainingConfig(**{**asdict(training), "max_steps": max_steps})
+    training, command = cap_steps(recipe.training, recipe.command, max_steps)
     folder = model_dir(name, directory)
     folder.mkdir(parents=True, exist_ok=True)
     resume_path = folder / RESUME_FILE
@@ -262,7 +261,7 @@ def train_gpt(
         model.to("cpu").eval()
         results = _evaluate(recipe, model, tokenizer, val_batches)
     provenance = {
-        "command": recipe.command + (f" --max-steps {max_steps}" if max_steps else ""),
+        "command": command,
         "description": recipe.description,
         "seed": recipe.seed,
         "corpus": recipe.corpus,
@@ -363,9 +362,7 @@ def icl_ablation(
     ``icl_ablation.provenance.json`` (validation-loss curves and k-shot cipher accuracy on
     held-out episodes, no weights). Notebook 09 plots it.
     """
-    training = ICL_ABLATION_TRAINING
-    if max_steps is not None:
-        training = LMTrainingConfig(**{**asdict(training), "max_steps": max_steps})
+    training, command = cap_steps(ICL_ABLATION_TRAINING, ICL_ABLATION_COMMAND, max_steps)
     tokenizer = CharTokenizer(ICL_CHARS)
     device = resolve_device(device)
     tasks = (ICL_ABLATION_TASK,)
@@ -411,7 +408,7 @@ def icl_ablation(
                 "wall_seconds": history.seconds,
             }
     provenance = {
-        "command": ICL_ABLATION_COMMAND + (f" --max-steps {max_steps}" if max_steps else ""),
+        "command": command,
         "seed": 0,
         "device": device,
         "threads": threads,

@@ -93,6 +93,14 @@ def test_pretrain_command_resumes_where_it_stopped(tmp_path, monkeypatch):
     )
 
 
+@pytest.mark.slow
+def test_pretrain_command_with_fewer_steps_says_so(tmp_path):
+    bc.pretrain_bert(recipe=SMOKE_RECIPE, max_steps=2, directory=tmp_path, progress=False)
+    record = bc.load_bert("smoke-bert", tmp_path)[2]
+    assert record["steps"] == record["training"]["max_steps"] == 2
+    assert record["command"] == f"{SMOKE_RECIPE.command} --max-steps 2"
+
+
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="run `python -m course_utils pretrain-bert`")
 def test_shipped_checkpoint_loads_and_matches_its_provenance():
     model, tokenizer, record = bc.load_bert()

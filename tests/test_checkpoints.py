@@ -7,6 +7,7 @@ import pytest
 
 from course_utils.checkpoints import (
     CheckpointError,
+    cap_steps,
     load_checkpoint,
     load_provenance,
     load_vectors,
@@ -16,6 +17,18 @@ from course_utils.checkpoints import (
 )
 
 PROVENANCE = {"command": "python -m course_utils test", "seed": 0}
+
+
+def test_cap_steps_shortens_the_run_and_says_so_in_the_command():
+    from course_utils.gpt import LMTrainingConfig
+
+    full = LMTrainingConfig(max_steps=2000, lr=1e-3)
+    assert cap_steps(full, PROVENANCE["command"], None) == (full, PROVENANCE["command"])
+    capped, command = cap_steps(full, PROVENANCE["command"], 7)
+    assert (capped.max_steps, capped.lr) == (7, full.lr)
+    assert command == f"{PROVENANCE['command']} --max-steps 7"
+    with pytest.raises(ValueError, match="max_steps"):
+        cap_steps(full, PROVENANCE["command"], 0)
 
 
 def test_checkpoint_round_trip_and_provenance(tmp_path):
