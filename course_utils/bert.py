@@ -296,12 +296,38 @@ class PretrainingCorpus:
         if not 0.0 <= pair_share <= 1.0:
             raise ValueError(f"pair_share must lie in [0, 1], got {pair_share}.")
         num_pairs = round(batch_size * pair_share) if len(self.singles) else batch_size
+        examples = self.pair_examples(*self.draw_pairs(num_pairs, generator), vocab, max_length)
+        singles = self.singles[_randint(len(self.singles), batch_size - num_pairs, generator)]
+        examples += [
+            single_example(
+                self.sentence(i), cls_id=vocab.cls_id, sep_id=vocab.sep_id, max_length=max_length
+            )
+            for i in singles
+        ]
+        return masked_batch(examples, vocab, generator)
+
+    def draw_pairs(
+        self, num_pairs: int, generator: torch.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Random NSP pairs as sentence indices: A, B, and whether B is A's true next
+        sentence (half of them; otherwise B comes from another document)."""
         if num_pairs and not len(self.firsts):
             raise ValueError("this corpus has no document of two sentences to build pairs from.")
         firsts = self.firsts[_randint(len(self.firsts), num_pairs, generator)]
         is_next = torch.rand(num_pairs, generator=generator).numpy() < NEXT_SENTENCE_SHARE
         seconds = np.where(is_next, firsts + 1, self._random_other(firsts, generator))
-        examples = [
+        return firsts, seconds, is_next
+
+    def pair_examples(
+        self,
+        firsts: np.ndarray,
+        seconds: np.ndarray,
+        is_next: np.ndarray,
+        vocab: BertVocab,
+        max_length: int,
+    ) -> list[NspExample]:
+        """``[CLS] A [SEP] B [SEP]`` examples for pairs from :meth:`draw_pairs`."""
+        return [
             pair_example(
                 self.sentence(a),
                 self.sentence(b),
@@ -312,22 +338,21 @@ class PretrainingCorpus:
             )
             for a, b, nxt in zip(firsts, seconds, is_next, strict=True)
         ]
-        singles = self.singles[_randint(len(self.singles), batch_size - num_pairs, generator)]
-        examples += [
-            single_example(
-                self.sentence(i), cls_id=vocab.cls_id, sep_id=vocab.sep_id, max_length=max_length
-            )
-            for i in singles
-        ]
-        batch = pad_examples(examples, vocab.pad_id)
-        batch["input_ids"], batch["labels"] = mask_tokens(
-            batch["input_ids"],
-            mask_id=vocab.mask_id,
-            vocab_size=vocab.size,
-            special_ids=vocab.special_ids,
-            generator=generator,
-        )
-        return batch
+
+
+def masked_batch(
+    examples: Sequence[NspExample], vocab: BertVocab, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Pad examples into a batch and apply :func:`mask_tokens` (MLM targets in ``labels``)."""
+    batch = pad_examples(examples, vocab.pad_id)
+    batch["input_ids"], batch["labels"] = mask_tokens(
+        batch["input_ids"],
+        mask_id=vocab.mask_id,
+        vocab_size=vocab.size,
+        special_ids=vocab.special_ids,
+        generator=generator,
+    )
+    return batch
 
 
 def _randint(high: int, size: int, generator: torch.Generator) -> np.ndarray:

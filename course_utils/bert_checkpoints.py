@@ -36,6 +36,7 @@ from course_utils.bert import (
     fine_tune,
     first_piece_labels,
     labelled_accuracy,
+    masked_batch,
     pretrain,
 )
 from course_utils.checkpoints import (
@@ -128,11 +129,14 @@ def corpus_texts(recipe: BertRecipe = TINY_BERT_RECIPE) -> dict[str, Any]:
     """The recipe's pre-training text, split into training and held-out parts.
 
     Returns ``{"train_documents", "train_singles", "eval_documents", "eval_singles"}`` as
-    sentences (strings); every :data:`HELD_OUT_EVERY`-th document (and in-domain sentence)
-    is held out. MR dev/test sentences never appear (:func:`data.iter_corpus_documents`).
+    sentences (strings), and ``"train_sources"`` / ``"eval_sources"``, the source of each
+    document; every :data:`HELD_OUT_EVERY`-th document (and in-domain sentence) is held
+    out. MR dev/test sentences never appear (:func:`data.iter_corpus_documents`).
     """
     parts: dict[str, list] = {
-        key: [] for key in ("train_documents", "train_singles", "eval_documents", "eval_singles")
+        f"{split}_{part}": []
+        for split in ("train", "eval")
+        for part in ("documents", "singles", "sources")
     }
     for source in recipe.sources:
         for index, document in enumerate(data.iter_corpus_documents([source])):
@@ -140,6 +144,7 @@ def corpus_texts(recipe: BertRecipe = TINY_BERT_RECIPE) -> dict[str, Any]:
             texts = [_text(sentence) for sentence in document]
             if len(texts) > 1:
                 parts[f"{split}_documents"].append(texts)
+                parts[f"{split}_sources"].append(source)
             if source in recipe.in_domain:
                 parts[f"{split}_singles"].extend(texts)
     return parts
@@ -195,6 +200,75 @@ def evaluate_held_out(
     """MLM and NSP accuracy on the held-out text, as stored in the provenance. Notebook 08."""
     batches = held_out_batches(tokenizer, recipe) if batches is None else batches
     return evaluate_pretraining(model, batches, FINAL_EVAL_BATCHES, seed=EVAL_SEED)
+
+
+#: Kinds of NSP pair in :func:`nsp_accuracy_by_pair_kind`: B is A's true next sentence, or
+#: a random sentence from a document of another source, or of the same source.
+TRUE_NEXT = "true next sentence"
+OTHER_SOURCE = "random B, another source"
+SAME_SOURCE = "random B, same source"
+PAIR_KINDS = (TRUE_NEXT, OTHER_SOURCE, SAME_SOURCE)
+#: Held-out pairs drawn for the breakdown, and how many go through the model at once.
+NSP_BREAKDOWN_PAIRS = 4000
+NSP_BREAKDOWN_CHUNK = 500
+
+
+@torch.no_grad()
+def nsp_accuracy_by_pair_kind(
+    model: TinyBert,
+    tokenizer: PreTrainedTokenizerFast,
+    recipe: BertRecipe = TINY_BERT_RECIPE,
+    *,
+    num_pairs: int = NSP_BREAKDOWN_PAIRS,
+    seed: int = EVAL_SEED,
+) -> list[dict[str, Any]]:
+    """Held-out NSP accuracy by the source A comes from and the kind of B (:data:`PAIR_KINDS`).
+
+    One row per source and kind: ``source``, ``documents`` (held-out documents of that
+    source), ``kind``, ``pairs`` and ``accuracy``. Pairs are drawn and masked as in
+    pre-training, so the pooled accuracy estimates the stored held-out NSP accuracy. It
+    shows what NSP learns: whether B is on A's topic more than whether it follows A.
+    Notebook 08.
+    """
+    texts = corpus_texts(recipe)
+    corpus = encode_corpus(tokenizer, texts["eval_documents"], [])
+    sources = np.array(texts["eval_sources"])
+    vocab = BertVocab.from_tokenizer(tokenizer)
+    generator = torch.Generator().manual_seed(seed)
+    firsts, seconds, is_next = corpus.draw_pairs(num_pairs, generator)
+    correct = np.empty(num_pairs, dtype=bool)
+    was_training = model.training
+    model.eval()
+    for start in range(0, num_pairs, NSP_BREAKDOWN_CHUNK):
+        part = slice(start, start + NSP_BREAKDOWN_CHUNK)
+        examples = corpus.pair_examples(
+            firsts[part], seconds[part], is_next[part], vocab, recipe.model["max_position"]
+        )
+        batch = masked_batch(examples, vocab, generator)
+        hidden, _ = model.encode(
+            batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]
+        )
+        predicted = model.nsp_head(model.pool(hidden)).argmax(-1)
+        correct[part] = (predicted == batch["next_sentence_label"]).numpy()
+    model.train(was_training)
+    a_source = sources[corpus.document[firsts]]
+    same_source = a_source == sources[corpus.document[seconds]]
+    kinds = np.where(is_next, TRUE_NEXT, np.where(same_source, SAME_SOURCE, OTHER_SOURCE))
+    rows = []
+    for source in recipe.sources:
+        for kind in PAIR_KINDS:
+            selected = (a_source == source) & (kinds == kind)
+            if selected.any():
+                rows.append(
+                    {
+                        "source": source,
+                        "documents": int((sources == source).sum()),
+                        "kind": kind,
+                        "pairs": int(selected.sum()),
+                        "accuracy": float(correct[selected].mean()),
+                    }
+                )
+    return rows
 
 
 def _save_state(path: Path, model: TinyBert, state: PretrainingState) -> None:

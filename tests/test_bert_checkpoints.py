@@ -12,7 +12,7 @@ from transformers import AutoTokenizer, pipeline
 
 from course_utils import bert_checkpoints as bc
 from course_utils import data
-from course_utils.bert import FineTuningConfig, PretrainingConfig, fill_mask
+from course_utils.bert import IS_NEXT, FineTuningConfig, PretrainingConfig, fill_mask
 from course_utils.checkpoints import CheckpointError
 from course_utils.subwords import train_wordpiece
 from course_utils.transformer import (
@@ -99,6 +99,42 @@ def test_pretrain_command_with_fewer_steps_says_so(tmp_path):
     record = bc.load_bert("smoke-bert", tmp_path)[2]
     assert record["steps"] == record["training"]["max_steps"] == 2
     assert record["command"] == f"{SMOKE_RECIPE.command} --max-steps 2"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="run `python -m course_utils pretrain-bert`")
+def test_nsp_breakdown_pools_to_the_stored_accuracy_and_sorts_pairs_by_kind():
+    model, tokenizer, record = bc.load_bert()
+    rows = bc.nsp_accuracy_by_pair_kind(model, tokenizer)
+    pairs = sum(row["pairs"] for row in rows)
+    pooled = sum(row["pairs"] * row["accuracy"] for row in rows) / pairs
+    stored = record["held_out"]
+    # Two samples of the same held-out pairs: within three standard errors of each other.
+    spread = np.sqrt(0.25 / pairs + 0.25 / stored["nsp_pairs"])
+    assert pairs == bc.NSP_BREAKDOWN_PAIRS and abs(pooled - stored["nsp_accuracy"]) < 3 * spread
+    true_next = sum(row["pairs"] for row in rows if row["kind"] == bc.TRUE_NEXT)
+    assert abs(true_next / pairs - 0.5) < 0.03
+    for row in rows:  # another document of the same source needs two held-out documents
+        assert row["kind"] != bc.SAME_SOURCE or row["documents"] >= 2
+    assert {row["kind"] for row in rows} == set(bc.PAIR_KINDS)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="run `python -m course_utils pretrain-bert`")
+def test_nsp_breakdown_of_a_model_that_always_says_next():
+    model, tokenizer, _ = bc.load_bert()
+
+    class AlwaysNext(torch.nn.Module):
+        def forward(self, pooled: torch.Tensor) -> torch.Tensor:
+            logits = torch.zeros(len(pooled), 2)
+            logits[:, IS_NEXT] = 1.0
+            return logits
+
+    model.nsp_head = AlwaysNext()
+    rows = bc.nsp_accuracy_by_pair_kind(model, tokenizer, num_pairs=300)
+    assert sum(row["pairs"] for row in rows) == 300
+    for row in rows:
+        assert row["accuracy"] == (1.0 if row["kind"] == bc.TRUE_NEXT else 0.0), row
 
 
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="run `python -m course_utils pretrain-bert`")
