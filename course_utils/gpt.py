@@ -568,3 +568,78 @@ def icl_accuracy(
     )
     model.train(was_training)
     return sum(a == e.answer for a, e in zip(answers, episodes, strict=True)) / num_episodes
+
+
+#: Characters of one solved example, "xxxx>yyyy;", and where its output starts within it.
+EXAMPLE_LENGTH = 2 * INPUT_LETTERS + 2
+OUTPUT_OFFSET = INPUT_LETTERS + 1
+
+
+def copy_sources(prompt: str, shots: int, letter_index: int) -> list[int]:
+    """Positions of the example output letters written under query letter ``letter_index``:
+    what a letter-by-letter task (copy, shift, cipher) copies from. ``prompt`` is unnamed."""
+    letter = prompt[shots * EXAMPLE_LENGTH + letter_index]
+    return [
+        example * EXAMPLE_LENGTH + OUTPUT_OFFSET + offset
+        for example in range(shots)
+        for offset in range(INPUT_LETTERS)
+        if prompt[example * EXAMPLE_LENGTH + offset] == letter
+    ]
+
+
+@dataclass(frozen=True)
+class LookupAttention:
+    """How much each head attends to the letters a substitution answer must copy.
+
+    ``share[layer, head]``: mean attention mass, at the positions that predict an answer
+    letter, on the example output letters written under that query letter. ``chance``:
+    the mass those letters would get from attention spread evenly over the visible text.
+    """
+
+    share: torch.Tensor
+    chance: float
+    positions: int
+
+
+@torch.no_grad()
+def lookup_attention(
+    model: TinyGPT,
+    tokenizer: CharTokenizer,
+    shots: int = MAX_SHOTS,
+    num_episodes: int = 200,
+    *,
+    task: str = "cipher",
+    seed: int = 0,
+) -> LookupAttention:
+    """Measure the induction-style lookup on held-out ``task`` episodes. Notebook 09.
+
+    The answer is teacher-forced: each answer letter is predicted from the text before it,
+    as during generation. Positions whose query letter appears in no example are skipped.
+    """
+    if task not in ("copy", "shift", "cipher"):
+        raise ValueError(
+            f"task must map each letter on its own (copy, shift or cipher), got {task!r}."
+        )
+    if not 1 <= shots <= MAX_SHOTS:
+        raise ValueError(f"shots must lie in [1, {MAX_SHOTS}] (examples to look up), got {shots}.")
+    rng = random.Random(seed)
+    episodes = [make_episode(task, shots, rng) for _ in range(num_episodes)]
+    ids = torch.tensor([tokenizer.encode(e.prompt + e.answer[:-1]) for e in episodes])
+    was_training = model.training
+    model.eval()
+    attentions = torch.stack(model.encode(ids)[1], dim=1)
+    model.train(was_training)
+    share = torch.zeros(attentions.shape[1:3], dtype=torch.float64)
+    chance, positions = 0.0, 0
+    for row, episode in enumerate(episodes):
+        for letter_index in range(INPUT_LETTERS):
+            sources = copy_sources(episode.prompt, shots, letter_index)
+            if not sources:
+                continue
+            predicting = len(episode.prompt) - 1 + letter_index
+            share += attentions[row, :, :, predicting, sources].sum(-1).double()
+            chance += len(sources) / (predicting + 1)
+            positions += 1
+    if not positions:
+        raise ValueError("no query letter appears in the examples; draw more episodes.")
+    return LookupAttention(share / positions, chance / positions, positions)

@@ -20,12 +20,14 @@ from course_utils.gpt import (
     _greedy_answers,
     char_batches,
     continuation_log_prob,
+    copy_sources,
     episode_targets,
     estimate_loss,
     generate,
     icl_accuracy,
     icl_batches,
     learning_rate,
+    lookup_attention,
     make_episode,
     next_token_probabilities,
     task_function,
@@ -232,8 +234,8 @@ def test_icl_batches_predict_only_outputs():
         make_episode("translate", 1, random.Random(0))
 
 
-def test_batched_icl_accuracy_equals_one_episode_at_a_time():
-    """Right-padding a batch of prompts changes no greedy answer (the model is causal)."""
+def _untrained_icl_model() -> tuple[TinyGPT, CharTokenizer]:
+    """A small, seeded, untrained GPT over the episode characters, in eval mode."""
     torch.manual_seed(0)
     tokenizer = CharTokenizer(ICL_CHARS)
     config = TinyGPTConfig(
@@ -244,7 +246,12 @@ def test_batched_icl_accuracy_equals_one_episode_at_a_time():
         num_heads=4,
         d_ff=64,
     )
-    icl_model = TinyGPT(config).eval()
+    return TinyGPT(config).eval(), tokenizer
+
+
+def test_batched_icl_accuracy_equals_one_episode_at_a_time():
+    """Right-padding a batch of prompts changes no greedy answer (the model is causal)."""
+    icl_model, tokenizer = _untrained_icl_model()
     rng = random.Random(3)
     episodes = [make_episode("reverse", shots, rng) for shots in (0, 3, 8, 1, 5)]
     one_by_one = []
@@ -259,6 +266,28 @@ def test_batched_icl_accuracy_equals_one_episode_at_a_time():
     assert 0.0 <= icl_accuracy(icl_model, tokenizer, "copy", 2, 10) <= 1.0
     with pytest.raises(ValueError, match="num_episodes"):
         icl_accuracy(icl_model, tokenizer, "copy", 2, 0)
+
+
+def test_copy_sources_find_the_outputs_under_the_query_letter():
+    prompt = "abcd>wxyz;bbaa>xxww;dcba>"
+    assert copy_sources(prompt, 2, 0) == [8]  # d: under example 1's d, the z
+    assert copy_sources(prompt, 2, 2) == [6, 15, 16]  # b: three x's
+    assert [prompt[i] for i in copy_sources(prompt, 2, 3)] == ["w", "w", "w"]
+
+
+def test_lookup_attention_of_an_untrained_model_is_chance():
+    """Small initial weights give almost even attention: every head near the chance mass."""
+    model, tokenizer = _untrained_icl_model()
+    lookup = lookup_attention(model, tokenizer, num_episodes=50)
+    assert lookup.share.shape == (2, 4) and lookup.positions > 100
+    assert 0.0 < lookup.chance < 0.2
+    assert torch.allclose(
+        lookup.share, torch.full((2, 4), lookup.chance, dtype=torch.float64), atol=0.01
+    )
+    with pytest.raises(ValueError, match="shots"):
+        lookup_attention(model, tokenizer, shots=0)
+    with pytest.raises(ValueError, match="letter"):
+        lookup_attention(model, tokenizer, task="reverse")
 
 
 def test_resumed_training_equals_an_uninterrupted_run(model):

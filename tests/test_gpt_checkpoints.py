@@ -20,6 +20,7 @@ from course_utils.gpt import (
     estimate_loss,
     generate,
     icl_accuracy,
+    lookup_attention,
     train_val_split,
 )
 from course_utils.gpt_checkpoints import (
@@ -209,6 +210,14 @@ def test_shipped_icl_gpt_learns_in_context_and_its_record_holds():
     assert mean["8"] >= ICL_TARGET
     assert all(record["named_zero_shot"][task] >= NAMED_TASK_ACCURACY for task in NAMEABLE)
     assert model.config.smear_width == ICL_SMEAR_WIDTH and not model.config.tie_embeddings
+
+
+def test_shipped_icl_gpt_has_a_lookup_head():
+    """One head puts most of its attention on the letters a cipher answer copies."""
+    model, tokenizer, _ = load_gpt(ICL_GPT)
+    lookup = lookup_attention(model, tokenizer)
+    assert lookup.share.max() > 0.5 and lookup.share.max() > 10 * lookup.chance
+    assert torch.median(lookup.share) < 2 * lookup.chance  # the other heads look elsewhere
 
 
 def test_shipped_ablation_shows_both_departures_are_needed():
