@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils.reproducibility import evaluation_mode
 from course_utils.transformer import (
     IGNORE_INDEX,
     TinyBert,
@@ -474,16 +475,15 @@ def evaluate_pretraining(
 ) -> dict[str, float]:
     """MLM loss, MLM accuracy and NSP accuracy on ``num_batches`` batches drawn with a fixed
     seed (the same held-out batches at every call)."""
-    was_training = model.training
-    model.eval()
     generator = torch.Generator().manual_seed(seed)
     loss = correct = count = nsp_correct = nsp_count = 0.0
-    for _ in range(num_batches):
-        metrics = pretraining_metrics(model, _to(batches(generator), device))
-        loss += metrics.mlm_loss.item() * metrics.mlm_count
-        correct, count = correct + metrics.mlm_correct, count + metrics.mlm_count
-        nsp_correct, nsp_count = nsp_correct + metrics.nsp_correct, nsp_count + metrics.nsp_count
-    model.train(was_training)
+    with evaluation_mode(model):
+        for _ in range(num_batches):
+            metrics = pretraining_metrics(model, _to(batches(generator), device))
+            loss += metrics.mlm_loss.item() * metrics.mlm_count
+            correct, count = correct + metrics.mlm_correct, count + metrics.mlm_count
+            nsp_correct += metrics.nsp_correct
+            nsp_count += metrics.nsp_count
     return {
         "mlm_loss": loss / max(count, 1),
         "mlm_accuracy": correct / max(count, 1),
@@ -751,17 +751,16 @@ def predict(
     device: str = "cpu",
 ) -> list[int] | list[list[int]]:
     """Predicted class of each input (sequence head) or of each of its tokens (token head)."""
-    was_training = model.training
-    model.to(device).eval()
-    token_level = _is_token_task(model)
-    predictions: list = [None] * len(inputs)
-    for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
-        best = scores.argmax(-1)
-        for row, i in enumerate(rows):
-            predictions[i] = (
-                best[row, : len(inputs[i])].tolist() if token_level else int(best[row])
-            )
-    model.train(was_training)
+    model.to(device)
+    with evaluation_mode(model):
+        token_level = _is_token_task(model)
+        predictions: list = [None] * len(inputs)
+        for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
+            best = scores.argmax(-1)
+            for row, i in enumerate(rows):
+                predictions[i] = (
+                    best[row, : len(inputs[i])].tolist() if token_level else int(best[row])
+                )
     return predictions
 
 
@@ -778,12 +777,11 @@ def predict_logits(
     start from (notebook 10)."""
     if _is_token_task(model):
         raise ValueError("predict_logits needs a sequence-classification head, not a token head.")
-    was_training = model.training
-    model.to(device).eval()
-    logits = np.zeros((len(inputs), model.classifier.out_features), dtype=np.float32)
-    for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
-        logits[rows] = scores.float().numpy()
-    model.train(was_training)
+    model.to(device)
+    with evaluation_mode(model):
+        logits = np.zeros((len(inputs), model.classifier.out_features), dtype=np.float32)
+        for rows, scores in _batched_scores(model, inputs, pad_id, batch_size, device):
+            logits[rows] = scores.float().numpy()
     return logits
 
 
@@ -917,10 +915,8 @@ def fill_mask(
     if top_k < 1:
         raise ValueError(f"top_k must be a positive integer, got {top_k}.")
     encoded = tokenizer(text, return_tensors="pt", truncation=True)
-    was_training = model.training
-    model.eval()
-    output = model(encoded["input_ids"], encoded["token_type_ids"], encoded["attention_mask"])
-    model.train(was_training)
+    with evaluation_mode(model):
+        output = model(encoded["input_ids"], encoded["token_type_ids"], encoded["attention_mask"])
     positions = (encoded["input_ids"][0] == tokenizer.mask_token_id).nonzero().squeeze(1)
     if len(positions) == 0:
         raise ValueError(

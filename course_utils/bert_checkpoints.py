@@ -48,7 +48,7 @@ from course_utils.checkpoints import (
     save_results,
 )
 from course_utils.hf_convert import tiny_bert_to_hf
-from course_utils.reproducibility import resolve_device, set_seed, torch_threads
+from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
 from course_utils.subwords import train_wordpiece
 from course_utils.transformer import (
     TinyBert,
@@ -181,13 +181,31 @@ def _sampler(
     return batches
 
 
-def held_out_batches(
+@dataclass(frozen=True)
+class HeldOutText:
+    """The recipe's held-out documents and sentences, encoded, and each document's source."""
+
+    corpus: PretrainingCorpus
+    document_sources: np.ndarray
+
+
+def held_out_text(
     tokenizer: PreTrainedTokenizerFast, recipe: BertRecipe = TINY_BERT_RECIPE
-) -> PretrainingBatchFn:
-    """Masked batches of the recipe's held-out documents and sentences (never trained on)."""
+) -> HeldOutText:
+    """Read and encode the held-out text once (never trained on); see :func:`corpus_texts`."""
     texts = corpus_texts(recipe)
-    held_out = encode_corpus(tokenizer, texts["eval_documents"], texts["eval_singles"])
-    return _sampler(held_out, tokenizer, recipe)
+    corpus = encode_corpus(tokenizer, texts["eval_documents"], texts["eval_singles"])
+    return HeldOutText(corpus, np.array(texts["eval_sources"]))
+
+
+def held_out_batches(
+    tokenizer: PreTrainedTokenizerFast,
+    recipe: BertRecipe = TINY_BERT_RECIPE,
+    held_out: HeldOutText | None = None,
+) -> PretrainingBatchFn:
+    """Masked batches of the recipe's held-out documents and sentences."""
+    held_out = held_out_text(tokenizer, recipe) if held_out is None else held_out
+    return _sampler(held_out.corpus, tokenizer, recipe)
 
 
 def evaluate_held_out(
@@ -196,9 +214,10 @@ def evaluate_held_out(
     recipe: BertRecipe = TINY_BERT_RECIPE,
     *,
     batches: PretrainingBatchFn | None = None,
+    held_out: HeldOutText | None = None,
 ) -> dict[str, float]:
     """MLM and NSP accuracy on the held-out text, as stored in the provenance. Notebook 08."""
-    batches = held_out_batches(tokenizer, recipe) if batches is None else batches
+    batches = held_out_batches(tokenizer, recipe, held_out) if batches is None else batches
     return evaluate_pretraining(model, batches, FINAL_EVAL_BATCHES, seed=EVAL_SEED)
 
 
@@ -219,6 +238,7 @@ def nsp_accuracy_by_pair_kind(
     tokenizer: PreTrainedTokenizerFast,
     recipe: BertRecipe = TINY_BERT_RECIPE,
     *,
+    held_out: HeldOutText | None = None,
     num_pairs: int = NSP_BREAKDOWN_PAIRS,
     seed: int = EVAL_SEED,
 ) -> list[dict[str, Any]]:
@@ -228,29 +248,26 @@ def nsp_accuracy_by_pair_kind(
     source), ``kind``, ``pairs`` and ``accuracy``. Pairs are drawn and masked as in
     pre-training, so the pooled accuracy estimates the stored held-out NSP accuracy. It
     shows what NSP learns: whether B is on A's topic more than whether it follows A.
-    Notebook 08.
+    Pass ``held_out`` (:func:`held_out_text`) to reuse text already read. Notebook 08.
     """
-    texts = corpus_texts(recipe)
-    corpus = encode_corpus(tokenizer, texts["eval_documents"], [])
-    sources = np.array(texts["eval_sources"])
+    held_out = held_out_text(tokenizer, recipe) if held_out is None else held_out
+    corpus, sources = held_out.corpus, held_out.document_sources
     vocab = BertVocab.from_tokenizer(tokenizer)
     generator = torch.Generator().manual_seed(seed)
     firsts, seconds, is_next = corpus.draw_pairs(num_pairs, generator)
     correct = np.empty(num_pairs, dtype=bool)
-    was_training = model.training
-    model.eval()
-    for start in range(0, num_pairs, NSP_BREAKDOWN_CHUNK):
-        part = slice(start, start + NSP_BREAKDOWN_CHUNK)
-        examples = corpus.pair_examples(
-            firsts[part], seconds[part], is_next[part], vocab, recipe.model["max_position"]
-        )
-        batch = masked_batch(examples, vocab, generator)
-        hidden, _ = model.encode(
-            batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]
-        )
-        predicted = model.nsp_head(model.pool(hidden)).argmax(-1)
-        correct[part] = (predicted == batch["next_sentence_label"]).numpy()
-    model.train(was_training)
+    with evaluation_mode(model):
+        for start in range(0, num_pairs, NSP_BREAKDOWN_CHUNK):
+            part = slice(start, start + NSP_BREAKDOWN_CHUNK)
+            examples = corpus.pair_examples(
+                firsts[part], seconds[part], is_next[part], vocab, recipe.model["max_position"]
+            )
+            batch = masked_batch(examples, vocab, generator)
+            hidden, _ = model.encode(
+                batch["input_ids"], batch["token_type_ids"], batch["attention_mask"]
+            )
+            predicted = model.nsp_head(model.pool(hidden)).argmax(-1)
+            correct[part] = (predicted == batch["next_sentence_label"]).numpy()
     a_source = sources[corpus.document[firsts]]
     same_source = a_source == sources[corpus.document[seconds]]
     kinds = np.where(is_next, TRUE_NEXT, np.where(same_source, SAME_SOURCE, OTHER_SOURCE))

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils.reproducibility import evaluation_mode
 from course_utils.transformer import IGNORE_INDEX, TinyGPT, adamw
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -109,18 +110,16 @@ def generate(
         )
     if max_new_tokens < 0:
         raise ValueError(f"max_new_tokens must be ≥ 0, got {max_new_tokens}.")
-    was_training = model.training
-    model.eval()
     context = model.config.max_position
-    for _ in range(max_new_tokens):
-        logits = model(idx[:, -context:])[:, -1, :]
-        probs = next_token_probabilities(logits, temperature, top_k, top_p)
-        if temperature == 0:
-            next_ids = probs.argmax(dim=-1, keepdim=True)
-        else:
-            next_ids = torch.multinomial(probs, num_samples=1, generator=generator)
-        idx = torch.cat([idx, next_ids], dim=1)
-    model.train(was_training)
+    with evaluation_mode(model):
+        for _ in range(max_new_tokens):
+            logits = model(idx[:, -context:])[:, -1, :]
+            probs = next_token_probabilities(logits, temperature, top_k, top_p)
+            if temperature == 0:
+                next_ids = probs.argmax(dim=-1, keepdim=True)
+            else:
+                next_ids = torch.multinomial(probs, num_samples=1, generator=generator)
+            idx = torch.cat([idx, next_ids], dim=1)
     return idx
 
 
@@ -144,10 +143,8 @@ def continuation_log_prob(
             f"prompt + continuation are {len(ids)} tokens; the model reads at most "
             f"{model.config.max_position} (plus the last predicted one). Shorten them."
         )
-    was_training = model.training
-    model.eval()
-    log_probs = model(ids[None, :-1])[0].log_softmax(dim=-1)
-    model.train(was_training)
+    with evaluation_mode(model):
+        log_probs = model(ids[None, :-1])[0].log_softmax(dim=-1)
     positions = torch.arange(len(prompt) - 1, len(ids) - 1)
     return log_probs[positions, ids[len(prompt) :]].sum().item()
 
@@ -294,14 +291,12 @@ def estimate_loss(
     model: nn.Module, batches: BatchFn, num_batches: int, *, seed: int = 0, device: str = "cpu"
 ) -> float:
     """Mean loss over ``num_batches`` batches drawn with a fixed seed (comparable across calls)."""
-    was_training = model.training
-    model.eval()
     generator = torch.Generator().manual_seed(seed)
     losses = []
-    for _ in range(num_batches):
-        x, y = batches(generator)
-        losses.append(model.loss(x.to(device), y.to(device)).item())
-    model.train(was_training)
+    with evaluation_mode(model):
+        for _ in range(num_batches):
+            x, y = batches(generator)
+            losses.append(model.loss(x.to(device), y.to(device)).item())
     return sum(losses) / len(losses)
 
 
@@ -558,15 +553,13 @@ def icl_accuracy(
         raise ValueError(f"num_episodes must be positive, got {num_episodes}.")
     rng = random.Random(seed)
     episodes = [make_episode(task, shots, rng, named=named) for _ in range(num_episodes)]
-    was_training = model.training
-    model.eval()
-    answers = _greedy_answers(
-        model,
-        tokenizer,
-        [episode.prompt for episode in episodes],
-        [len(episode.answer) for episode in episodes],
-    )
-    model.train(was_training)
+    with evaluation_mode(model):
+        answers = _greedy_answers(
+            model,
+            tokenizer,
+            [episode.prompt for episode in episodes],
+            [len(episode.answer) for episode in episodes],
+        )
     return sum(a == e.answer for a, e in zip(answers, episodes, strict=True)) / num_episodes
 
 
@@ -625,10 +618,8 @@ def lookup_attention(
     rng = random.Random(seed)
     episodes = [make_episode(task, shots, rng) for _ in range(num_episodes)]
     ids = torch.tensor([tokenizer.encode(e.prompt + e.answer[:-1]) for e in episodes])
-    was_training = model.training
-    model.eval()
-    attentions = torch.stack(model.encode(ids)[1], dim=1)
-    model.train(was_training)
+    with evaluation_mode(model):
+        attentions = torch.stack(model.encode(ids)[1], dim=1)
     share = torch.zeros(attentions.shape[1:3], dtype=torch.float64)
     chance, positions = 0.0, 0
     for row, episode in enumerate(episodes):

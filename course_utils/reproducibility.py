@@ -10,8 +10,12 @@ import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from torch import nn
 
 DEFAULT_SEED = 0
 DEVICES = ("cpu", "cuda", "mps")
@@ -67,3 +71,15 @@ def torch_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextmanager
+def evaluation_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Run the block with ``model`` in eval mode (no dropout), then restore its training flag,
+    even if the block raises: how every measurement in the course reads a model."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)

@@ -32,7 +32,7 @@ from course_utils.attention import (
     scaled_dot_product_attention,
     sinusoidal_positions,
 )
-from course_utils.reproducibility import resolve_device
+from course_utils.reproducibility import evaluation_mode, resolve_device
 
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
 DIGITS = "0123456789"
@@ -508,10 +508,8 @@ def train_seq2seq(
 def sequence_accuracy(model: TaskModel, batch: Seq2SeqBatch) -> float:
     """Share of sequences whose whole output is right (one wrong digit = wrong). Notebook 06."""
     _check_model(model)
-    was_training = model.training
-    model.eval()
-    correct = model.exact_match(batch)
-    model.train(was_training)
+    with evaluation_mode(model):
+        correct = model.exact_match(batch)
     return float(correct.float().mean())
 
 

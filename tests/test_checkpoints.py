@@ -15,13 +15,12 @@ from course_utils.checkpoints import (
     save_results,
     save_vectors,
 )
+from course_utils.gpt import LMTrainingConfig
 
 PROVENANCE = {"command": "python -m course_utils test", "seed": 0}
 
 
 def test_cap_steps_shortens_the_run_and_says_so_in_the_command():
-    from course_utils.gpt import LMTrainingConfig
-
     full = LMTrainingConfig(max_steps=2000, lr=1e-3)
     assert cap_steps(full, PROVENANCE["command"], None) == (full, PROVENANCE["command"])
     capped, command = cap_steps(full, PROVENANCE["command"], 7)

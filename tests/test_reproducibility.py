@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from course_utils.reproducibility import resolve_device, set_seed, torch_threads
+from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
 
 
 def test_set_seed_repeats_torch_draws():
@@ -25,6 +25,21 @@ def test_torch_threads_sets_and_restores_even_on_error():
     assert torch.get_num_threads() == before
     with pytest.raises(ValueError, match="at least 1"), torch_threads(0):
         pass
+
+
+def test_evaluation_mode_switches_dropout_off_and_restores_the_flag_even_on_error():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.5)).train()
+    x = torch.ones(2, 4)
+    with evaluation_mode(model):
+        assert not model.training and torch.equal(model(x), model(x))
+    assert model.training
+    with pytest.raises(RuntimeError), evaluation_mode(model):
+        raise RuntimeError
+    assert model.training
+    model.eval()
+    with evaluation_mode(model):
+        pass
+    assert not model.training
 
 
 def test_unknown_device_is_explained():
