@@ -20,8 +20,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils.reproducibility import evaluation_mode
+from course_utils.reproducibility import evaluation_mode, has_fast_bfloat16
 from course_utils.transformer import (
     IGNORE_INDEX,
     TinyBert,
@@ -370,8 +370,33 @@ PretrainingBatchFn = Callable[[torch.Generator], dict[str, torch.Tensor]]
 
 
 #: Training precisions: float32, or bfloat16 autocast (weights and optimizer stay float32;
-#: about twice as fast on CPUs with bfloat16 instructions).
+#: about twice as fast on CPUs with bfloat16 instructions, far slower on CPUs without).
 AUTOCAST_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}
+#: The precision setting that picks bfloat16 where the device computes it natively, else
+#: float32 (:func:`resolve_precision`).
+AUTO_PRECISION = "auto"
+PRECISIONS = (AUTO_PRECISION, *AUTOCAST_DTYPES)
+#: The settings classes that carry a ``precision`` (pre-training and fine-tuning).
+ConfigWithPrecision = TypeVar("ConfigWithPrecision", "PretrainingConfig", "FineTuningConfig")
+
+
+def resolve_precision(precision: str, device: str = "cpu") -> str:
+    """The training precision ``precision`` means on ``device``: "auto" becomes "bfloat16"
+    where the device has native bfloat16 (:func:`has_fast_bfloat16`), else "float32"."""
+    _check_precision(precision)
+    if precision != AUTO_PRECISION:
+        return precision
+    return "bfloat16" if has_fast_bfloat16(device) else "float32"
+
+
+def with_resolved_precision(config: ConfigWithPrecision, device: str) -> ConfigWithPrecision:
+    """``config`` with its precision resolved for ``device``: what a provenance records."""
+    return replace(config, precision=resolve_precision(config.precision, device))
+
+
+def _check_precision(precision: str) -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
 
 
 @dataclass(frozen=True)
@@ -398,10 +423,7 @@ class PretrainingConfig:
             raise ValueError(f"these settings must be positive: {bad}.")
         if self.warmup_steps < 0:
             raise ValueError(f"warmup_steps must be ≥ 0, got {self.warmup_steps}.")
-        if self.precision not in AUTOCAST_DTYPES:
-            raise ValueError(
-                f"precision must be one of {sorted(AUTOCAST_DTYPES)}, got {self.precision!r}."
-            )
+        _check_precision(self.precision)
 
 
 def warmup_linear_decay(step: int, lr: float, warmup_steps: int, total_steps: int) -> float:
@@ -460,7 +482,7 @@ def _to(batch: dict[str, torch.Tensor], device: str) -> dict[str, torch.Tensor]:
 
 
 def _autocast(device: str, precision: str) -> torch.autocast:
-    dtype = AUTOCAST_DTYPES[precision]
+    dtype = AUTOCAST_DTYPES[resolve_precision(precision, device)]
     return torch.autocast(device, dtype=dtype or torch.float32, enabled=dtype is not None)
 
 
@@ -632,10 +654,7 @@ class FineTuningConfig:
             raise ValueError(f"these settings must be positive: {bad}.")
         if not 0.0 <= self.warmup_fraction < 1.0:
             raise ValueError(f"warmup_fraction must lie in [0, 1), got {self.warmup_fraction}.")
-        if self.precision not in AUTOCAST_DTYPES:
-            raise ValueError(
-                f"precision must be one of {sorted(AUTOCAST_DTYPES)}, got {self.precision!r}."
-            )
+        _check_precision(self.precision)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 from course_utils import data, text
 from course_utils.bert import (
+    AUTO_PRECISION,
     BertVocab,
     FineTuningConfig,
     LabelledIds,
@@ -38,6 +39,7 @@ from course_utils.bert import (
     labelled_accuracy,
     masked_batch,
     pretrain,
+    with_resolved_precision,
 )
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
@@ -110,7 +112,7 @@ TINY_BERT_RECIPE = BertRecipe(
         warmup_steps=400,
         eval_every=250,
         eval_batches=10,
-        precision="bfloat16",
+        precision=AUTO_PRECISION,
     ),
     batch_size=64,
 )
@@ -334,6 +336,7 @@ def pretrain_bert(
     folder.mkdir(parents=True, exist_ok=True)
     resume_path = folder / RESUME_FILE
     device = resolve_device(device)
+    training = with_resolved_precision(training, device)
     with torch_threads(threads):
         set_seed(recipe.seed)
         texts = corpus_texts(recipe)
@@ -445,7 +448,7 @@ CURVE_SEEDS = (0, 1, 2)
 LR_GRID = (3e-4, 1e-3)
 GRID_MAX_SIZE = 500
 CURVE_FINE_TUNING = FineTuningConfig(
-    batch_size=32, max_epochs=20, patience=3, min_steps=60, precision="bfloat16"
+    batch_size=32, max_epochs=20, patience=3, min_steps=60, precision=AUTO_PRECISION
 )
 #: Epoch caps by training-set size (``(largest size, epochs)``, first match): big sets need
 #: fewer passes, and the cap keeps the command short.
@@ -711,7 +714,7 @@ def label_curve(
                 "device": device,
                 "threads": threads,
                 "checkpoint": {"name": TINY_BERT, "sha256": record["sha256"]},
-                "fine_tuning": asdict(CURVE_FINE_TUNING),
+                "fine_tuning": asdict(with_resolved_precision(CURVE_FINE_TUNING, device)),
                 "epoch_caps": {
                     "by_size": [list(cap) for cap in EPOCH_CAPS],
                     "full_set": FULL_SET_EPOCHS,

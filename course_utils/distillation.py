@@ -15,7 +15,7 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +27,9 @@ from transformers import PreTrainedTokenizerFast
 from course_utils import data
 from course_utils.bert import (
     IGNORE_INDEX,
-    FineTuningConfig,
     fine_tune,
     labelled_accuracy,
+    with_resolved_precision,
 )
 from course_utils.bert_checkpoints import (
     MODELS_DIR,
@@ -93,7 +93,9 @@ def fine_tune_teacher(
         task = mr_task(tokenizer)
         train, dev = task.train[:max_examples], task.dev[:max_examples]
         model = fine_tuning_model(task, "pretrained", pretrained, TEACHER_SEED)
-        settings = FineTuningConfig(**{**asdict(curve_config(len(train))), "lr": TEACHER_LR})
+        settings = with_resolved_precision(
+            replace(curve_config(len(train)), lr=TEACHER_LR), device
+        )
         result = fine_tune(
             model,
             train,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pytest
 import torch
 
+from course_utils import bert
 from course_utils.bert import (
     IS_NEXT,
     NOT_NEXT,
@@ -25,8 +27,10 @@ from course_utils.bert import (
     pair_example,
     predict,
     pretrain,
+    resolve_precision,
     single_example,
     warmup_linear_decay,
+    with_resolved_precision,
 )
 from course_utils.transformer import (
     IGNORE_INDEX,
@@ -265,6 +269,22 @@ def test_resume_continues_exactly_like_an_uninterrupted_run():
 def test_bad_pretraining_config(kwargs, message):
     with pytest.raises(ValueError, match=message):
         PretrainingConfig(**kwargs)
+
+
+@pytest.mark.parametrize(("fast", "expected"), [(True, "bfloat16"), (False, "float32")])
+def test_auto_precision_uses_bfloat16_only_where_the_device_computes_it(
+    monkeypatch, fast, expected
+):
+    monkeypatch.setattr(bert, "has_fast_bfloat16", lambda device: fast)
+    assert resolve_precision("auto", "cpu") == expected
+    for explicit in ("float32", "bfloat16"):
+        assert resolve_precision(explicit, "cpu") == explicit
+    for config in (PretrainingConfig(precision="auto"), FineTuningConfig(precision="auto")):
+        resolved = with_resolved_precision(config, "cpu")
+        assert resolved.precision == expected
+        assert replace(resolved, precision="auto") == config
+    with pytest.raises(ValueError, match="precision must be one of"):
+        resolve_precision("float16", "cpu")
 
 
 def test_schedule_warms_up_then_decays_to_zero():

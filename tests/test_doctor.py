@@ -92,3 +92,10 @@ def test_cli_rejects_unknown_commands():
     )
     assert result.returncode != 0
     assert "invalid choice" in result.stderr
+
+
+def test_doctor_says_which_precision_bert_training_will_use(monkeypatch):
+    for fast, expected in ((True, "bfloat16 autocast"), (False, "stays in float32")):
+        monkeypatch.setattr(doctor, "has_fast_bfloat16", lambda device, fast=fast: fast)
+        line = next(c for c in doctor.check_torch() if c.name == "CPU bfloat16").line()
+        assert expected in line

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import platform
+
 import pytest
 import torch
 
-from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
+from course_utils.reproducibility import (
+    evaluation_mode,
+    has_fast_bfloat16,
+    resolve_device,
+    set_seed,
+    torch_threads,
+)
 
 
 def test_set_seed_repeats_torch_draws():
@@ -46,3 +54,17 @@ def test_unknown_device_is_explained():
     assert resolve_device("cpu") == "cpu"
     with pytest.raises(ValueError, match="choose one of"):
         resolve_device("tpu")
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="an x86 CPU check")
+def test_fast_bfloat16_means_avx512_on_x86():
+    """bfloat16 only pays on x86 CPUs with AVX-512 (emulated on AVX2, about ten times slower
+    than float32 there): the answer must follow the instruction set torch dispatches to."""
+    capability = torch.backends.cpu.get_cpu_capability()
+    assert has_fast_bfloat16("cpu") is capability.startswith("AVX512")
+
+
+def test_fast_bfloat16_is_false_where_the_device_is_not_there():
+    assert has_fast_bfloat16("mps") is False
+    if not torch.cuda.is_available():
+        assert has_fast_bfloat16("cuda") is False
