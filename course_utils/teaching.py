@@ -5,6 +5,10 @@ each course notebook's title, era, learning objectives, prerequisites and exerci
 its opening cell, and its measured run time from ``metadata.course.run_seconds``, which
 ``python -m course_utils execute`` records; a test checks that the committed guide is what
 this module writes now, so it never goes stale. Spec section 5 (classroom use).
+
+A notebook whose title starts "NN · Appendix" (notebook 12, Python craft) is optional
+reading: the guide lists it for learners to read before the first exercise, and keeps it
+out of the session plan.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ ERA = re.compile(r"\*\*Era:\*\*\s*(.+?)\s*(?=\*\*|$)", re.MULTILINE)
 PREREQUISITES = re.compile(r"\*\*Prerequisites\.\*\*\s*(.+?)\s*$", re.MULTILINE)
 OBJECTIVES_HEADER = "**Learning objectives.**"
 NUMBERED_ITEM = re.compile(r"^\s*\d+\.\s+(.+?)\s*$")
+#: The title of an appendix: optional reading, outside the session plan.
+APPENDIX_TITLE = re.compile(r"^\d+\s*·\s*Appendix\b")
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class NotebookInfo:
     prerequisites: str
     exercises: int
     run_seconds: float | None
+    appendix: bool = False
 
     @property
     def planned_minutes(self) -> int:
@@ -109,6 +116,7 @@ def read_notebook_info(path: Path) -> NotebookInfo:
         prerequisites=prerequisites.group(1) if prerequisites else "",
         exercises=sum(bool(BEGIN_LINE.search(cell.source)) for cell in notebook.cells),
         run_seconds=None if run_seconds is None else float(run_seconds),
+        appendix=APPENDIX_TITLE.match(title) is not None,
     )
 
 
@@ -178,7 +186,7 @@ def _run_time_table(infos: Sequence[NotebookInfo]) -> list[str]:
     ]
     for info in infos:
         lines.append(
-            f"| [{info.title}]({info.name}) | {info.era} | {_format_seconds(info.run_seconds)} "
+            f"| {_link(info)} | {info.era} | {_format_seconds(info.run_seconds)} "
             f"| {len(info.objectives)} | {info.exercises} | {info.planned_minutes} |"
         )
     measured = [info.run_seconds for info in infos if info.run_seconds is not None]
@@ -193,12 +201,30 @@ def _run_time_table(infos: Sequence[NotebookInfo]) -> list[str]:
     return lines
 
 
+def _link(info: NotebookInfo) -> str:
+    return f"[{info.title}]({info.name})"
+
+
+def _first_exercise(infos: Sequence[NotebookInfo]) -> NotebookInfo | None:
+    """The first notebook of the course (appendices aside) that has an exercise."""
+    return next((info for info in infos if info.exercises and not info.appendix), None)
+
+
+def _optional_reading(infos: Sequence[NotebookInfo]) -> str:
+    """Where the guide places an appendix: before the first exercise, if there is one."""
+    first = _first_exercise(infos)
+    where = f" (in {_link(first)})" if first is not None else ""
+    return f"optional reading before the first exercise{where}, not part of the session plan"
+
+
 def _objectives_section(infos: Sequence[NotebookInfo]) -> list[str]:
     lines = []
     for info in infos:
-        lines += ["", f"### [{info.title}]({info.name})", ""]
+        lines += ["", f"### {_link(info)}", ""]
         if info.era:
             lines.append(f"*Era:* {info.era}. *Run time:* {_format_seconds(info.run_seconds)}.")
+        if info.appendix:
+            lines.append(f"*An appendix:* {_optional_reading(infos)}.")
         if info.prerequisites:
             lines.append(f"*Prerequisites:* {info.prerequisites}")
         lines += ["", "After this notebook a learner can", ""]
@@ -218,6 +244,21 @@ def _plan_section(sessions: Sequence[Session]) -> list[str]:
     return lines
 
 
+def _appendix_section(infos: Sequence[NotebookInfo]) -> list[str]:
+    """A paragraph per appendix: what to do with it, since the plan leaves it out."""
+    lines = []
+    for info in infos:
+        if info.appendix:
+            lines += [
+                "",
+                f"**Optional reading: {_link(info)}.** An appendix, "
+                f"{_optional_reading(infos)}. Hand it out with that notebook for learners to "
+                f"read on their own (about {info.planned_minutes} minutes at the rates below), "
+                "or give it a session of its own for a group new to writing Python.",
+            ]
+    return lines
+
+
 INTRO = """\
 # Teacher guide
 
@@ -227,9 +268,9 @@ fails when this file differs from what the generator writes.*
 
 The course is a sequence of notebooks, each a self-contained lesson with learning
 objectives, a live explorer, 2-4 exercises with automatic checks, a summary and
-references. This guide gives the measured run times, the objectives, a plan for
-{session}-minute sessions, and the practical steps for a classroom: student copies,
-a lab without network, resetting a notebook."""
+references; an appendix is optional reading. This guide gives the measured run times,
+the objectives, a plan for {session}-minute sessions, and the practical steps for a
+classroom: student copies, a lab without network, resetting a notebook."""
 
 RUN_TIME_NOTE = """\
 **How the run times were measured.** Each is the wall time of one execution of the whole
@@ -325,7 +366,7 @@ Nothing is downloaded during a lesson if the machines have the packages and a da
 def render_guide(paths: Sequence[Path] | None = None) -> str:
     """The whole teacher guide as markdown, for the given notebooks (default: the course's)."""
     infos = [read_notebook_info(path) for path in (paths or course_notebooks())]
-    sessions = plan_sessions(infos)
+    sessions = plan_sessions([info for info in infos if not info.appendix])
     lines = [
         INTRO.format(session=SESSION_MINUTES),
         "",
@@ -338,6 +379,7 @@ def render_guide(paths: Sequence[Path] | None = None) -> str:
         f"## A plan for {SESSION_MINUTES}-minute sessions",
         "",
         *_plan_section(sessions),
+        *_appendix_section(infos),
         "",
         PLAN_NOTE.format(
             objective=MINUTES_PER_OBJECTIVE,

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import keyword
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -825,3 +827,61 @@ def leaderboard_explorer(
         "(choose the axis and the eras in the live explorer below).",
     )
     return explorer
+
+
+# ---------------------------------------------------------------------------
+# Notebook 12: PEP 8 names
+# ---------------------------------------------------------------------------
+
+FITS, DOES_NOT_FIT = "✓", "✗"
+BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def _inline_code(text: str) -> str:
+    """Escape ``text`` for HTML, showing its `backticked` parts as code."""
+    return BACKTICKS.sub(r"<code>\1</code>", html.escape(text))
+
+
+def name_style_html(name: str) -> str:
+    """What PEP 8 makes of ``name``: its words, the style it is written in, and for each
+    kind of name (class, constant, function, ...) whether that style suits it. Notebook 12."""
+    from course_utils.craft import KIND_STYLES, STYLE_RULES, name_style, split_words
+
+    name = name.strip()
+    shown = f"<code>{html.escape(name)}</code>"
+    if not name:
+        return "<p><em>Type a name.</em></p>"
+    if not name.isidentifier():
+        return (
+            f"<p>{shown} is not a valid Python name: letters, digits and underscores, "
+            "not starting with a digit.</p>"
+        )
+    if keyword.iskeyword(name):
+        return f"<p>{shown} is a Python keyword: it cannot name anything.</p>"
+    style = name_style(name)
+    if name.startswith("__") and name.endswith("__"):
+        note = "; a special name, which belongs to Python (like <code>__init__</code>)"
+    elif name.startswith("_"):
+        note = "; the leading underscore marks it private"
+    else:
+        note = ""
+    kinds_by_style: dict[str, list[str]] = {}
+    for kind, wanted in KIND_STYLES.items():
+        kinds_by_style.setdefault(wanted, []).append(kind)
+    rows = "".join(
+        f"<tr><td style='text-align:left'>{', '.join(kinds)}</td><td>{wanted}</td>"
+        f"<td style='text-align:left'>{_inline_code(STYLE_RULES[wanted])}</td>"
+        f"<td>{FITS if style == wanted else DOES_NOT_FIT}</td></tr>"
+        for wanted, kinds in kinds_by_style.items()
+    )
+    return (
+        f"<p>{shown}: words <em>{html.escape(', '.join(split_words(name)))}</em>, written in "
+        f"<b>{html.escape(style)}</b>{note}</p>"
+        "<table><tr><th style='text-align:left'>as the name of a</th><th>PEP 8 asks for</th>"
+        f"<th style='text-align:left'>which is</th><th>fits?</th></tr>{rows}</table>"
+    )
+
+
+def name_style_explorer(examples: Sequence[str]) -> widgets.VBox:
+    """Type a name, see its style and which kinds of name PEP 8 lets it be (notebook 12)."""
+    return text_explorer(name_style_html, examples, description="Name:")

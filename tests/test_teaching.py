@@ -111,3 +111,30 @@ def test_write_guide_writes_the_rendered_text(tmp_path):
     notebook = _notebook(tmp_path)
     out = teaching.write_guide(tmp_path / "GUIDE.md", [notebook])
     assert out.read_text(encoding="utf-8") == teaching.render_guide([notebook])
+
+
+APPENDIX_TITLE_CELL = """# 43 · Appendix: craft
+
+**Era:** none, an appendix. **Expected run time:** seconds.
+
+**Learning objectives.** After this notebook you can
+1. name things well."""
+
+
+def test_an_appendix_is_optional_reading_before_the_first_exercise_and_not_planned(tmp_path):
+    lesson = _notebook(tmp_path)
+    appendix = _notebook(tmp_path, APPENDIX_TITLE_CELL, name="43_appendix_craft.ipynb")
+    infos = [teaching.read_notebook_info(path) for path in (lesson, appendix)]
+    assert [info.appendix for info in infos] == [False, True]
+    guide = teaching.render_guide([lesson, appendix])
+    plan = guide.split("## A plan for")[1].split("**How the plan is computed.**")[0]
+    table_rows = [line for line in plan.splitlines() if line.startswith("| 1 ")]
+    assert table_rows and "43 · Appendix" not in table_rows[0]
+    reading = (
+        "optional reading before the first exercise (in [42 · A tiny lesson](42_tiny.ipynb)), "
+        "not part of the session plan"
+    )
+    assert "**Optional reading: [43 · Appendix: craft](43_appendix_craft.ipynb).**" in plan
+    assert reading in plan
+    assert f"*An appendix:* {reading}." in guide.split("## Learning objectives")[1]
+    assert "[43 · Appendix: craft](43_appendix_craft.ipynb)" in guide.split("## A plan")[0]

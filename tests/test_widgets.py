@@ -132,3 +132,20 @@ def test_calibration_explorer_redraws_at_the_slider_temperature():
     slider.value = 2.0
     assert output.value != first and "T = 2.00: ECE" in output.value
     assert output.value == widgets.reliability_html(logits, labels, 2.0)
+
+
+def test_name_style_view_says_which_kinds_a_name_fits():
+    fits = re.compile(r"<td style='text-align:left'>([^<]+)</td><td>([^<]+)</td>.*?<td>(.)</td>")
+    rows = {kinds: mark for kinds, _, mark in fits.findall(widgets.name_style_html("MAX_LENGTH"))}
+    assert rows["constant"] == widgets.FITS and rows["class"] == widgets.DOES_NOT_FIT
+    assert "camelCase" in widgets.name_style_html("wordCount")
+    assert "private" in widgets.name_style_html("_cache")
+    assert "keyword" in widgets.name_style_html("class")
+    assert "not a valid Python name" in widgets.name_style_html("2fast")
+    assert "&lt;b&gt;" in widgets.name_style_html("<b>")
+
+
+def test_name_style_explorer_updates_as_you_type():
+    box, output = widgets.name_style_explorer(["word_count"]).children
+    box.value = "WordCount"
+    assert "PascalCase" in output.value

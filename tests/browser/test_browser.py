@@ -118,6 +118,7 @@ INTERACTIONS: dict[str, tuple[Interaction, ...]] = {
     "08_bert_mlm_nsp": (TypeText("Text:", "the film was [MASK] and funny .", expect="[MASK] #1"),),
     "09_gpt_generation_and_prompting": (MoveSlider("Temperature:", presses=3),),
     "10_distillation_and_calibration": (MoveSlider("Temperature:", presses=4, expect="ECE"),),
+    "12_appendix_python_craft": (TypeText("Name:", "maxLength", expect="camelCase"),),
 }
 
 
