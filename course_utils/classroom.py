@@ -227,6 +227,29 @@ def notebook_problems(notebook: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def merge_consecutive_streams(notebook: nbformat.NotebookNode) -> None:
+    """Join, in place, each run of stream outputs of one name (stdout, stderr) in a cell.
+
+    A kernel sends what a shell command prints in pieces, sometimes mid-line; stored as
+    they came, the pieces render as separate blocks (on GitHub, on the course website).
+    Only neighbours are joined, so text keeps its place around figures and widgets.
+    """
+    for cell in notebook.cells:
+        merged: list[nbformat.NotebookNode] = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (
+                previous is not None
+                and output.output_type == previous.output_type == "stream"
+                and output.name == previous.name
+            ):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def kernel_environment() -> dict[str, str]:
     """This process's environment for a notebook's kernel, minus :data:`KERNEL_ENV_DROPPED`."""
     return {name: value for name, value in os.environ.items() if name not in KERNEL_ENV_DROPPED}
@@ -257,7 +280,8 @@ def execute_notebook(
 def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
     """Execute notebooks and save them with outputs, refusing any with problems.
 
-    The Colab badge and setup cell are added first if missing (:func:`add_colab_cells`).
+    The Colab badge and setup cell are added first if missing (:func:`add_colab_cells`);
+    pieces of printed text are joined (:func:`merge_consecutive_streams`).
     The measured run time is stored in ``metadata.course.run_seconds`` (the teacher
     guide's table reads it). Returns ``{name: seconds}``.
     """
@@ -266,6 +290,7 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
         notebook = nbformat.read(path, as_version=4)
         add_colab_cells(notebook, path.name)
         seconds = execute_notebook(notebook, cwd=path.parent)
+        merge_consecutive_streams(notebook)
         problems = notebook_problems(notebook)
         if problems:
             raise RuntimeError(

@@ -171,3 +171,21 @@ def test_executed_notebooks_keep_their_figures_under_a_headless_backend(monkeypa
     classroom.execute_notebook(notebook)
     mimes = {mime for output in notebook.cells[0].outputs for mime in output.get("data", {})}
     assert "image/png" in mimes
+
+
+def test_consecutive_stream_pieces_are_joined_around_other_outputs():
+    def stream(text, name="stdout"):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    figure = nbformat.v4.new_output("display_data", data={"text/plain": "<Figure>"})
+    cell = nbformat.v4.new_code_cell("print(...)")
+    cell.outputs = [stream("rev"), stream("iew\n"), figure, stream("a\n"), stream("b\n", "stderr")]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [cell, nbformat.v4.new_markdown_cell("text")]
+    classroom.merge_consecutive_streams(notebook)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs] == [
+        ("stream", "stdout", "review\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "a\n"),
+        ("stream", "stderr", "b\n"),
+    ]
