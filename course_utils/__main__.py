@@ -138,10 +138,15 @@ def _icl_ablation(args: argparse.Namespace) -> int:
 
 
 def _pretrain_bert(args: argparse.Namespace) -> int:
-    from course_utils.bert_checkpoints import pretrain_bert
+    from course_utils.bert_checkpoints import RECIPES, pretrain_bert
 
     path = pretrain_bert(
-        device=args.device, max_steps=args.max_steps, directory=args.out, threads=args.threads
+        recipe=RECIPES[args.recipe],
+        device=args.device,
+        max_steps=args.max_steps,
+        directory=args.out,
+        threads=args.threads,
+        snapshots=tuple(args.snapshots or ()),
     )
     print(f"Wrote {path}, its tokenizer and its provenance")
     return 0
@@ -159,6 +164,27 @@ def _bert_label_curve(args: argparse.Namespace) -> int:
         directory=args.out,
     )
     print("Wrote " + ", ".join(str(path) for path in paths))
+    return 0
+
+
+def _label_curves(args: argparse.Namespace) -> int:
+    from course_utils.experiments.label_curves import label_curves
+    from course_utils.label_efficiency import ROWS, SEEDS
+
+    path = label_curves(
+        rows=tuple(args.rows or ROWS),
+        seeds=SEEDS[: args.seeds],
+        jobs=args.jobs,
+        directory=args.out,
+    )
+    print(f"Wrote {path}")
+    return 0
+
+
+def _pretraining_trend(args: argparse.Namespace) -> int:
+    from course_utils.experiments.pretraining_trend import pretraining_trend
+
+    print(f"Wrote {pretraining_trend(args.runs, directory=args.out)}")
     return 0
 
 
@@ -242,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.set_defaults(run=_icl_ablation)
     bert = commands.add_parser("pretrain-bert", help="retrain the shipped TinyBert (nb 08)")
     _add_gpt_options(bert)
+    bert.add_argument(
+        "--recipe",
+        default="tiny-bert",
+        choices=["tiny-bert", "tiny-bert-words"],
+        help="tiny-bert (shipped; default) or tiny-bert-words (16k pieces, skip-gram start)",
+    )
+    bert.add_argument(
+        "--snapshots", nargs="+", type=int, help="also save the weights at these steps"
+    )
     bert.set_defaults(run=_pretrain_bert)
     curve = commands.add_parser(
         "bert-label-curve",
@@ -256,6 +291,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--sizes", nargs="+", type=int, help="rerun only these budgets, keep the other results"
     )
     curve.set_defaults(run=_bert_label_curve)
+    curves = commands.add_parser(
+        "label-curves", help="every era at every label budget, 5 seeds (nb 08, 11)"
+    )
+    curves.add_argument("--rows", nargs="+", help="rerun only these rows, keep the others")
+    curves.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default 5)")
+    curves.add_argument("--jobs", type=int, default=2, help="fine-tuning processes (default 2)")
+    curves.add_argument("--out", help="output folder of the record (default: data/)")
+    curves.set_defaults(run=_label_curves)
+    trend = commands.add_parser(
+        "pretraining-trend", help="probe TinyBert snapshots along pre-training (nb 08)"
+    )
+    trend.add_argument("runs", nargs="+", help="pre-training run folders (pretrain-bert --out)")
+    trend.add_argument("--out", help="output folder of the record (default: data/)")
+    trend.set_defaults(run=_pretraining_trend)
     teacher = commands.add_parser(
         "fine-tune-teacher", help="fine-tune the shipped TinyBert on MR: the teacher (nb 10)"
     )

@@ -32,12 +32,16 @@ from tqdm.auto import tqdm
 from course_utils.reproducibility import evaluation_mode, has_fast_bfloat16
 from course_utils.transformer import (
     IGNORE_INDEX,
+    INIT_STD,
     TinyBert,
     TinyBertForTokenClassification,
     adamw,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from gensim.models import KeyedVectors
     from transformers import PreTrainedTokenizerBase
 
 #: Share of (non-special) tokens chosen for prediction.
@@ -194,6 +198,55 @@ def single_example(a: Sequence[int], *, cls_id: int, sep_id: int, max_length: in
         )
     ids = [cls_id, *list(a)[: max_length - 2], sep_id]
     return NspExample(ids, [0] * len(ids), IGNORE_INDEX)
+
+
+# ---------------------------------------------------------------------------
+# Starting from word vectors: the SW 2.0 era feeds the transformer
+# ---------------------------------------------------------------------------
+
+#: WordPiece marks a piece that continues a word with this prefix.
+CONTINUATION_PREFIX = "##"
+
+
+@torch.no_grad()
+def init_from_word_vectors(
+    embedding: torch.Tensor,
+    vocab: Mapping[str, int],
+    vectors: KeyedVectors,
+    *,
+    seed: int = 0,
+    std: float = INIT_STD,
+) -> int:
+    """Overwrite the rows of ``embedding`` (V, d) whose piece is a whole word that
+    ``vectors`` knows with that word's vector; returns how many rows were set. Notebook 08.
+
+    Word vectors (k numbers each, k <= d) are mapped into d dimensions by a fixed random
+    map with orthonormal rows, which keeps every dot product and cosine, then scaled so
+    their entries have the spread ``std`` of the rows they replace. Pieces that continue a
+    word (``##ing``), special tokens and words the vectors lack keep their random start.
+    """
+    if embedding.dim() != 2 or embedding.shape[0] != len(vocab):
+        raise ValueError(
+            f"embedding must be (vocabulary {len(vocab)}, d), got {tuple(embedding.shape)}."
+        )
+    size, width = vectors.vector_size, embedding.shape[1]
+    if size > width:
+        raise ValueError(f"{size}-number word vectors do not fit {width}-number embeddings.")
+    rows = {
+        index: piece
+        for piece, index in vocab.items()
+        if piece in vectors.key_to_index and not piece.startswith(CONTINUATION_PREFIX)
+    }
+    if not rows:
+        return 0
+    generator = torch.Generator().manual_seed(seed)
+    rotation, _ = torch.linalg.qr(torch.randn(width, size, generator=generator))  # (d, k)
+    known = torch.as_tensor(np.asarray(vectors.vectors), dtype=torch.float32)
+    scale = std / float(known.std())
+    indices = torch.as_tensor(sorted(rows))
+    words = torch.as_tensor(vectors[[rows[int(i)] for i in indices]], dtype=torch.float32)
+    embedding[indices] = (scale * words @ rotation.T).to(embedding.dtype)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from course_utils.bert import (
     evaluate_pretraining,
     fine_tune,
     first_piece_labels,
+    init_from_word_vectors,
     labelled_accuracy,
     masked_batch,
     pretrain,
@@ -46,6 +47,7 @@ from course_utils.checkpoints import (
     cap_steps,
     load_checkpoint,
     load_provenance,
+    load_vectors,
     save_checkpoint,
     save_results,
 )
@@ -89,6 +91,9 @@ class BertRecipe:
     sources: tuple[str, ...] = data.CORPUS_SOURCES
     in_domain: tuple[str, ...] = IN_DOMAIN_SOURCES
     command: str = "python -m course_utils pretrain-bert"
+    #: Shipped word vectors whose whole-word pieces start the token embeddings
+    #: (:func:`course_utils.bert.init_from_word_vectors`); None = all random.
+    word_vectors: str | None = None
 
 
 TINY_BERT_RECIPE = BertRecipe(
@@ -116,6 +121,22 @@ TINY_BERT_RECIPE = BertRecipe(
     ),
     batch_size=64,
 )
+
+#: The same model and schedule with a 16k vocabulary whose whole-word pieces start from
+#: the course's skip-gram vectors: 4k WordPiece pieces split most sentiment words
+#: ("gripping" -> gri ##pp ##ing), and the vectors already know what the words mean.
+TINY_BERT_WORDS = "tiny-bert-words"
+TINY_BERT_WORDS_RECIPE = replace(
+    TINY_BERT_RECIPE,
+    name=TINY_BERT_WORDS,
+    description=TINY_BERT_RECIPE.description
+    + "; 16k WordPiece vocabulary, whole-word pieces start from the skip-gram vectors",
+    vocab_size=16000,
+    word_vectors="word2vec_sg",
+    command="python -m course_utils pretrain-bert --recipe tiny-bert-words",
+)
+RECIPES = {recipe.name: recipe for recipe in (TINY_BERT_RECIPE, TINY_BERT_WORDS_RECIPE)}
+SNAPSHOT_DIR = "snapshots"
 
 
 def model_dir(name: str = TINY_BERT, directory: str | Path | None = None) -> Path:
@@ -305,6 +326,39 @@ def _save_state(path: Path, model: TinyBert, state: PretrainingState) -> None:
     os.replace(temporary, path)
 
 
+def _on_eval(
+    folder: Path,
+    model: TinyBert,
+    state: PretrainingState,
+    config: TinyBertConfig,
+    snapshots: tuple[int, ...],
+    record: dict[str, Any],
+) -> None:
+    """Save the resumable state, and the weights alone when ``state.step`` is a snapshot."""
+    _save_state(folder / RESUME_FILE, model, state)
+    if state.step in snapshots:
+        weights = {key: value.detach().cpu().numpy() for key, value in model.state_dict().items()}
+        save_checkpoint(
+            f"step-{state.step:05d}",
+            weights,
+            {**record, "steps": state.step},
+            metadata={"config": json.dumps(asdict(config))},
+            directory=folder / SNAPSHOT_DIR,
+        )
+
+
+def load_snapshot(
+    step: int, name: str = TINY_BERT, directory: str | Path | None = None
+) -> TinyBert:
+    """The weights a pre-training run saved at ``step`` (``--snapshots``). Notebook 08."""
+    tensors, metadata = load_checkpoint(
+        f"step-{step:05d}", model_dir(name, directory) / SNAPSHOT_DIR
+    )
+    model = TinyBert(TinyBertConfig(**json.loads(metadata["config"])))
+    model.load_state_dict({key: torch.from_numpy(value) for key, value in tensors.items()})
+    return model.eval()
+
+
 def _load_state(path: Path, model: TinyBert) -> PretrainingState:
     payload = torch.load(path, weights_only=True)
     model.load_state_dict(payload["model"])
@@ -325,12 +379,19 @@ def pretrain_bert(
     max_steps: int | None = None,
     directory: str | Path | None = None,
     threads: int = 1,
+    snapshots: tuple[int, ...] = (),
     progress: bool = True,
 ) -> Path:
     """Pre-train the recipe's TinyBert (resuming a stopped run) and save it. Notebook 08.
 
-    Writes weights, tokenizer and provenance to ``model_dir(recipe.name, directory)``.
+    Writes weights, tokenizer and provenance to ``model_dir(recipe.name, directory)``, and
+    the weights at each step of ``snapshots`` (multiples of the evaluation interval) to its
+    ``snapshots/`` folder: what the model knows after less compute.
     """
+    every = recipe.training.eval_every
+    odd = [step for step in snapshots if step <= 0 or step % every]
+    if odd:
+        raise ValueError(f"snapshot steps {odd} must be positive multiples of {every}.")
     training, command = cap_steps(recipe.training, recipe.command, max_steps)
     folder = model_dir(recipe.name, directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -360,6 +421,13 @@ def pretrain_bert(
         eval_batches = _sampler(held_out, tokenizer, recipe)
         config = TinyBertConfig(vocab_size=vocab.size, pad_token_id=vocab.pad_id, **recipe.model)
         model = TinyBert(config)
+        if recipe.word_vectors is not None:
+            init_from_word_vectors(
+                model.token_embed.weight,
+                tokenizer.get_vocab(),
+                load_vectors(recipe.word_vectors),
+                seed=recipe.seed,
+            )
         resume = _load_state(resume_path, model) if resume_path.is_file() else None
         if resume is not None and progress:
             print(
@@ -374,7 +442,14 @@ def pretrain_bert(
             device=device,
             progress=progress,
             resume=resume,
-            on_eval=lambda state: _save_state(resume_path, model, state),
+            on_eval=lambda state: _on_eval(
+                folder,
+                model,
+                state,
+                config,
+                snapshots,
+                {"command": command, "seed": recipe.seed, "word_vectors": recipe.word_vectors},
+            ),
         )
         model.to("cpu").eval()
         final = evaluate_held_out(model, tokenizer, recipe, batches=eval_batches)
@@ -397,6 +472,8 @@ def pretrain_bert(
         "model_config": asdict(config),
         "parameters": count_parameters(model),
         "tokenizer": {"kind": "WordPiece", "vocab_size": vocab.size},
+        "word_vectors": recipe.word_vectors,
+        "snapshots": sorted(snapshots),
         "training": asdict(training),
         "batch_size": recipe.batch_size,
         "steps": training.max_steps,

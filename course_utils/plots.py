@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from course_utils.leaderboard import LeaderboardRow
 
 FIGURE_DPI = 110
+#: One colour per line of a many-line figure (matplotlib's ten-colour table).
+CURVE_COLORS = plt.get_cmap("tab10")
 ERA_COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#7f7f7f")
 
 
@@ -719,6 +721,52 @@ def label_budget_plot(
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+@dataclass(frozen=True)
+class LabelCurve:
+    """One line of :func:`label_efficiency_plot`: mean test accuracy per number of labels
+    with the half-width of its 95% interval; ``flat`` rows learn nothing from labels."""
+
+    name: str
+    sizes: Sequence[int]
+    means: Sequence[float]
+    ci95: Sequence[float]
+    flat: bool = False
+
+
+def label_efficiency_plot(
+    curves: Sequence[LabelCurve], *, title: str = "", ax: Axes | None = None
+) -> Axes:
+    """Test accuracy against the number of labels (log scale), one line per model with a
+    shaded 95% interval; models that use no labels are dashed horizontal lines. Notebooks
+    08 and 11."""
+    if not curves:
+        raise ValueError("give at least one LabelCurve.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.2, 4.2))
+    labelled = [curve for curve in curves if not curve.flat]
+    span = (
+        [min(min(c.sizes) for c in labelled), max(max(c.sizes) for c in labelled)]
+        if labelled
+        else [1, 2]
+    )
+    for index, curve in enumerate(curves):
+        color = CURVE_COLORS(index % CURVE_COLORS.N)
+        means = 100 * np.asarray(curve.means, dtype=float)
+        if curve.flat:
+            ax.plot(span, [means[0]] * 2, linestyle="--", color=color, label=curve.name)
+            continue
+        low, high = means - 100 * np.asarray(curve.ci95), means + 100 * np.asarray(curve.ci95)
+        ax.plot(curve.sizes, means, marker="o", markersize=4, color=color, label=curve.name)
+        ax.fill_between(curve.sizes, low, high, color=color, alpha=0.15, linewidth=0)
+    ax.set_xscale("log")
+    ax.set_xlabel("labelled MR training sentences (log scale)")
+    ax.set_ylabel("MR test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    return ax
 
 
 def reliability_plot(

@@ -424,3 +424,15 @@ def subword_coverage(tokenizer: PreTrainedTokenizerFast, texts: Iterable[str]) -
     encodings = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     ids = [token for encoding in encodings for token in encoding]
     return Coverage(len(ids), sum(token == tokenizer.unk_token_id for token in ids))
+
+
+def split_share(tokenizer: PreTrainedTokenizerFast, words: Iterable[str]) -> float:
+    """Share of ``words`` that ``tokenizer`` cuts into two or more pieces ("gripping" ->
+    gri ##pp ##ing): how much of a word list the model must rebuild from fragments.
+    Repeated words count every time, so pass running text for a share of occurrences.
+    Notebook 08."""
+    words = list(words)
+    if not words:
+        raise ValueError("no words given: pass at least one word.")
+    pieces = tokenizer(words, add_special_tokens=False)["input_ids"]
+    return sum(len(ids) > 1 for ids in pieces) / len(words)

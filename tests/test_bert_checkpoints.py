@@ -289,3 +289,28 @@ def test_corpus_documents_keep_sentence_order_and_drop_held_out_sentences():
     assert not any(" ".join(document[0]) in held_out for document in singles)
     with pytest.raises(ValueError, match="Unknown corpus source"):
         next(data.iter_corpus_documents(["wikipedia"]))
+
+
+@pytest.mark.slow
+def test_pretraining_trend_probes_every_snapshot_of_a_run(tmp_path):
+    from course_utils.checkpoints import load_provenance
+    from course_utils.experiments.pretraining_trend import RECORD, pretraining_trend
+
+    recipe = dataclasses.replace(
+        SMOKE_RECIPE, training=dataclasses.replace(SMOKE_RECIPE.training, max_steps=4)
+    )
+    bc.pretrain_bert(recipe=recipe, snapshots=(2,), directory=tmp_path / "runs", progress=False)
+    with pytest.raises(ValueError, match="multiples of 2"):
+        bc.pretrain_bert(recipe=recipe, snapshots=(3,), directory=tmp_path / "x", progress=False)
+    pretraining_trend(
+        [tmp_path / "runs" / recipe.name],
+        budgets=(20,),
+        seeds=(0, 1),
+        directory=tmp_path,
+        progress=False,
+    )
+    (curve,) = load_provenance(RECORD, tmp_path)["curves"]
+    assert [point["step"] for point in curve["points"]] == [0, 2, 4]
+    assert curve["finished"] and curve["points"][0]["sha256"] is None
+    for point in curve["points"]:
+        assert len(point["runs"]) == 2 and 0.0 <= point["test_mean"]["20"] <= 1.0
