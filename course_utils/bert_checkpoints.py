@@ -65,6 +65,9 @@ from course_utils.transformer import (
 MODELS_DIR = CHECKPOINT_DIR / "models"
 TINY_BERT = "tiny-bert"
 WEIGHTS_NAME = "model"
+#: What ``save_pretrained`` writes for the WordPiece tokenizer; the provenance hashes them
+#: with the weights, so an edited vocabulary is refused like an edited weight.
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 RESUME_FILE = "resume.pt"
 #: Sources whose sentences also serve alone as in-domain MLM examples (movie text).
 IN_DOMAIN_SOURCES = ("movie_reviews", "subjectivity", "mr_train")
@@ -401,7 +404,9 @@ def pretrain_bert(
     with torch_threads(threads):
         set_seed(recipe.seed)
         texts = corpus_texts(recipe)
-        resume_tokenizer = resume_path.is_file() and (folder / "tokenizer.json").is_file()
+        resume_tokenizer = resume_path.is_file() and all(
+            (folder / name).is_file() for name in TOKENIZER_FILES
+        )
         if resume_tokenizer:
             tokenizer = AutoTokenizer.from_pretrained(folder)
         else:
@@ -490,7 +495,14 @@ def pretrain_bert(
     }
     weights = {key: value.detach().numpy() for key, value in model.state_dict().items()}
     metadata = {"config": json.dumps(asdict(config))}
-    path = save_checkpoint(WEIGHTS_NAME, weights, provenance, metadata=metadata, directory=folder)
+    path = save_checkpoint(
+        WEIGHTS_NAME,
+        weights,
+        provenance,
+        metadata=metadata,
+        directory=folder,
+        companions=TOKENIZER_FILES,
+    )
     resume_path.unlink(missing_ok=True)
     return path
 
@@ -498,7 +510,10 @@ def pretrain_bert(
 def load_bert(
     name: str = TINY_BERT, directory: str | Path | None = None
 ) -> tuple[TinyBert, PreTrainedTokenizerFast, dict[str, object]]:
-    """The shipped TinyBert (eval mode), its tokenizer and its provenance. Notebook 08."""
+    """The shipped TinyBert (eval mode), its tokenizer and its provenance. Notebook 08.
+
+    The weights and the tokenizer files are checked against the provenance's sha256 first.
+    """
     folder = model_dir(name, directory)
     tensors, metadata = load_checkpoint(WEIGHTS_NAME, folder)
     model = TinyBert(TinyBertConfig(**json.loads(metadata["config"])))

@@ -99,6 +99,7 @@ def test_pretrain_command_with_fewer_steps_says_so(tmp_path):
     record = bc.load_bert("smoke-bert", tmp_path)[2]
     assert record["steps"] == record["training"]["max_steps"] == 2
     assert record["command"] == f"{SMOKE_RECIPE.command} --max-steps 2"
+    assert set(record["files"]) == set(bc.TOKENIZER_FILES)  # hashed with the weights
 
 
 @pytest.mark.slow
