@@ -9,20 +9,36 @@ otherwise raises :class:`DataUnavailableError` with the exact fixes.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import tempfile
+import urllib.parse
 import urllib.request
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 CACHE_ENV = "COURSE_DATA_CACHE"
 OFFLINE_ENV = "COURSE_OFFLINE"
+NLTK_DATA_ENV = "NLTK_DATA"
+#: NLTK downloads nothing through a web proxy unless this is set (its SSRF protection).
+NLTK_PROXY_OPT_IN_ENV = "NLTK_ALLOW_PROXIED_URLOPEN"
+#: Values of a yes/no environment variable that mean yes.
+TRUE_VALUES = frozenset({"1", "true", "yes"})
+#: What the top folder of a mirror holds (see ``../shared/course-data/README.md``).
+MIRROR_FOLDERS = ("nltk_data", "tinyshakespeare")
+#: NLTK's downloader starts every line it prints with this.
+NLTK_MESSAGE_PREFIX = "[nltk_data]"
+#: What reading a damaged zip raises: a bad archive, a corrupt deflate stream, a cut file.
+DAMAGED_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
 DEFAULT_CACHE = Path.home() / ".cache" / "from-rules-to-gpt"
 DOWNLOAD_TIMEOUT_S = 30
 HASH_CHUNK_BYTES = 1 << 20
@@ -38,9 +54,13 @@ class DataUnavailableError(RuntimeError):
     """A data set is neither on this machine nor downloadable; the message says how to fix it."""
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in TRUE_VALUES
+
+
 def offline_requested() -> bool:
     """True when ``COURSE_OFFLINE=1``: never try the network (a classroom without one)."""
-    return os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes"}
+    return _env_flag(OFFLINE_ENV)
 
 
 def mirror_dir() -> Path | None:
@@ -57,15 +77,58 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV, DEFAULT_CACHE)).expanduser()
 
 
+def environment_problems() -> dict[str, str]:
+    """What is wrong with the data variables, by variable: ``COURSE_DATA_MIRROR`` or an
+    ``NLTK_DATA`` entry that points to no folder (a typo is otherwise ignored silently), or
+    a mirror folder that holds none of the mirror's folders. Empty when all is well."""
+    problems = {}
+    mirror = os.environ.get(MIRROR_ENV)
+    if mirror:
+        path = Path(mirror).expanduser()
+        if not path.is_dir():
+            problems[MIRROR_ENV] = f"{MIRROR_ENV}={mirror} points to no folder: check the path."
+        elif not any((path / folder).is_dir() for folder in MIRROR_FOLDERS):
+            problems[MIRROR_ENV] = (
+                f"{MIRROR_ENV}={mirror} holds none of {', '.join(MIRROR_FOLDERS)}/: point it "
+                "at the mirror's top folder."
+            )
+    nowhere = [
+        entry
+        for entry in os.environ.get(NLTK_DATA_ENV, "").split(os.pathsep)
+        if entry and not Path(entry).expanduser().is_dir()
+    ]
+    if nowhere:
+        problems[NLTK_DATA_ENV] = (
+            f"{NLTK_DATA_ENV} entry {', '.join(nowhere)} points to no folder: check the path."
+        )
+    return problems
+
+
 def _fixes(what: str, download_hint: str) -> str:
+    network = (
+        f"unset {OFFLINE_ENV} (it forbids every download), then run python -m course_utils data"
+        if offline_requested()
+        else f"python -m course_utils data   (or: {download_hint})"
+    )
+    notes = "".join(f"Note: {problem}\n" for problem in environment_problems().values())
     return (
         f"{what}\n"
+        f"{notes}"
         "Fix it in one of two ways:\n"
-        f"  * with a network:  python -m course_utils data   (or: {download_hint})\n"
+        f"  * with a network:  {network}\n"
         "  * offline:         point the course at a prepared mirror, e.g.\n"
-        '      export NLTK_DATA="/path/to/course-data/nltk_data"\n'
-        '      export COURSE_DATA_MIRROR="/path/to/course-data"\n'
+        f'      export {NLTK_DATA_ENV}="/path/to/course-data/nltk_data"\n'
+        f'      export {MIRROR_ENV}="/path/to/course-data"\n'
         "    (the repository's CI uses ../shared/course-data; see the README, 'Offline')."
+    )
+
+
+def _damaged(what: str, path: object, error: Exception) -> str:
+    """The message for a damaged data file: which file, what is wrong, how to replace it."""
+    return (
+        f"{what} is damaged ({type(error).__name__}: {error}): {path}.\n"
+        "Replace it: delete it and run python -m course_utils data (a fresh download), or copy "
+        "it again from a good mirror."
     )
 
 
@@ -95,7 +158,8 @@ NLTK_RESOURCES: dict[str, str] = {
 
 
 def _configure_nltk_path() -> None:
-    """Let NLTK also search the mirror's ``nltk_data`` and the course cache."""
+    """Let NLTK also search the mirror's ``nltk_data`` and the course cache, and follow
+    the symlinks among the course's resources (:func:`_follow_symlinks`)."""
     import nltk
 
     extra = [cache_dir() / "nltk_data"]
@@ -105,10 +169,54 @@ def _configure_nltk_path() -> None:
     for path in extra:
         if str(path) not in nltk.data.path:
             nltk.data.path.append(str(path))
+    _follow_symlinks()
+
+
+def _follow_symlinks() -> None:
+    """Search first the ``nltk_data`` folder that each linked course resource really lives in.
+
+    NLTK refuses to open a file through a symlink (its guard against swapped links), so a
+    mirror made of links, e.g. by ``cp -rs``, looked "missing". When a resource on NLTK's
+    search path is a link to the same relative path under another folder, that folder goes
+    just before the link's own, and NLTK opens the real file.
+    """
+    import nltk
+
+    for root in [Path(entry) for entry in list(nltk.data.path) if isinstance(entry, str)]:
+        for path in NLTK_RESOURCES.values():
+            for relative in (Path(path), Path(f"{path}.zip")):
+                candidate = root / relative
+                if not candidate.is_symlink():
+                    continue
+                target = candidate.resolve()
+                if target.parts[-len(relative.parts) :] != relative.parts:
+                    continue
+                target_root = str(target.parents[len(relative.parts) - 1])
+                link_index = nltk.data.path.index(str(root))
+                if target_root in nltk.data.path[:link_index]:
+                    continue
+                if target_root in nltk.data.path:
+                    nltk.data.path.remove(target_root)
+                nltk.data.path.insert(nltk.data.path.index(str(root)), target_root)
+
+
+def _damaged_archive(path: str) -> Path | None:
+    """The first zip of resource ``path`` on NLTK's search path that is not a readable zip."""
+    import nltk
+
+    for root in nltk.data.path:
+        candidate = Path(str(root)) / f"{path}.zip"
+        if candidate.is_file() and not zipfile.is_zipfile(candidate):
+            return candidate
+    return None
 
 
 def nltk_resource_location(name: str) -> str | None:
-    """Where NLTK finds resource ``name`` (a downloader id), or None if it is missing."""
+    """Where NLTK finds resource ``name`` (a downloader id), or None if it is missing.
+
+    A damaged archive (a cut or corrupt zip) raises :class:`DataUnavailableError` naming
+    the file.
+    """
     import nltk
 
     if name not in NLTK_RESOURCES:
@@ -121,34 +229,80 @@ def nltk_resource_location(name: str) -> str | None:
             return str(nltk.data.find(candidate))
         except LookupError:
             continue
+        except DAMAGED_ARCHIVE_ERRORS as error:
+            where = _damaged_archive(path) or f"{path}.zip on NLTK's data path"
+            raise DataUnavailableError(_damaged(f"NLTK resource {name}", where, error)) from None
     return None
 
 
-def _nltk_download(name: str) -> bool:
-    """Download one NLTK resource into the course cache; False when that is impossible."""
+T = TypeVar("T")
+
+
+def read_resource(name: str, items: Iterable[T]) -> Iterator[T]:
+    """Yield ``items`` read from NLTK resource ``name``; a damaged archive found only while
+    reading (a corrupt member) raises :class:`DataUnavailableError` naming the file."""
+    try:
+        yield from items
+    except DAMAGED_ARCHIVE_ERRORS as error:
+        raise DataUnavailableError(
+            _damaged(f"NLTK resource {name}", nltk_resource_location(name), error)
+        ) from None
+
+
+def proxy_refusal() -> str | None:
+    """One line on why NLTK downloads nothing here, when a web proxy would carry its
+    downloads and nobody opted in to trusting it; None otherwise."""
+    from nltk.downloader import Downloader
+
+    host = urllib.parse.urlsplit(Downloader.DEFAULT_URL).hostname or ""
+    proxies = urllib.request.getproxies()
+    proxied = any(proxies.get(scheme) for scheme in ("http", "https"))
+    if not proxied or urllib.request.proxy_bypass(host) or _env_flag(NLTK_PROXY_OPT_IN_ENV):
+        return None
+    return (
+        "NLTK refuses to download through the web proxy set here (HTTPS_PROXY / HTTP_PROXY), "
+        f"which it cannot check: set {NLTK_PROXY_OPT_IN_ENV}=1 if you trust the proxy, or use "
+        "the offline mirror below."
+    )
+
+
+def _nltk_download(name: str) -> str | None:
+    """Download one NLTK resource into the course cache; None on success, else NLTK's
+    error as one line (NLTK prints it over several lines per resource; they are kept quiet
+    and reported once by :func:`ensure_nltk`)."""
     import nltk
 
     target = cache_dir() / "nltk_data"
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
+    errors = io.StringIO()
     try:
-        return bool(nltk.download(name, download_dir=str(target), quiet=True))
-    except (OSError, ValueError):
-        return False
+        done = nltk.download(name, download_dir=str(target), quiet=True, print_error_to=errors)
+    except (OSError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+    if done:
+        return None
+    words = errors.getvalue().replace(NLTK_MESSAGE_PREFIX, " ").split()
+    return " ".join(words) or "NLTK's downloader gave no reason"
 
 
 def ensure_nltk(*resources: str, download: bool = True) -> dict[str, str]:
     """Make sure NLTK resources are available; return ``{name: location}``.
 
     Looks on NLTK's search path (``NLTK_DATA``), in the mirror and in the course cache;
-    downloads a missing one unless offline. Raises :class:`DataUnavailableError` naming
-    the missing resources and both fixes.
+    downloads a missing one unless offline (or behind a proxy NLTK refuses; after one failed
+    download it tries no more). Raises :class:`DataUnavailableError` naming the missing
+    resources, why downloading failed and both fixes; a damaged archive raises it too.
     """
     found: dict[str, str] = {}
     missing: list[str] = []
+    may_download = download and not offline_requested()
+    failure = proxy_refusal() if may_download else None
     for name in resources:
         location = nltk_resource_location(name)
-        if location is None and download and not offline_requested() and _nltk_download(name):
-            location = nltk_resource_location(name)
+        if location is None and may_download and failure is None:
+            failure = _nltk_download(name)  # after one failure, the rest would fail alike
+            if failure is None:
+                location = nltk_resource_location(name)
         if location is None:
             missing.append(name)
         else:
@@ -156,9 +310,10 @@ def ensure_nltk(*resources: str, download: bool = True) -> dict[str, str]:
     if missing:
         names = ", ".join(missing)
         paths = ", ".join(NLTK_RESOURCES[name] for name in missing)
+        reason = f" Downloading failed: {failure}" if failure else ""
         raise DataUnavailableError(
             _fixes(
-                f"NLTK resource(s) {names} ({paths}) not found on this machine.",
+                f"NLTK resource(s) {names} ({paths}) not found on this machine.{reason}",
                 f"python -m nltk.downloader {' '.join(missing)}",
             )
         )
@@ -305,8 +460,13 @@ def _mr_sentences() -> dict[int, list[str]]:
     from nltk.corpus import sentence_polarity
 
     return {
-        POSITIVE: [" ".join(s) for s in sentence_polarity.sents(categories="pos")],
-        NEGATIVE: [" ".join(s) for s in sentence_polarity.sents(categories="neg")],
+        label: [
+            " ".join(s)
+            for s in read_resource(
+                "sentence_polarity", sentence_polarity.sents(categories=category)
+            )
+        ]
+        for label, category in ((POSITIVE, "pos"), (NEGATIVE, "neg"))
     }
 
 
@@ -414,9 +574,11 @@ def _source_sentences(name: str) -> Iterator[list[str]]:
 
     reader = getattr(nltk.corpus, name)
     if name in {"brown", "subjectivity"}:
-        yield from _pretokenized(reader.sents())
+        yield from read_resource(name, _pretokenized(reader.sents()))
     else:
-        yield from _running_text(reader.raw(fileid) for fileid in reader.fileids())
+        yield from read_resource(
+            name, _running_text(reader.raw(fileid) for fileid in reader.fileids())
+        )
 
 
 @lru_cache(maxsize=1)
@@ -429,6 +591,11 @@ def mr_evaluation_sentences() -> frozenset[str]:
 
 
 def _check_sources(names: Sequence[str]) -> None:
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise TypeError(
+            f"names must be a list of corpus sources, e.g. [{names!r}], not a "
+            f"{type(names).__name__}; choose from {CORPUS_SOURCES}."
+        )
     unknown = [name for name in names if name not in CORPUS_SOURCES]
     if unknown:
         raise ValueError(f"Unknown corpus source(s) {unknown}; choose from {CORPUS_SOURCES}.")
@@ -468,9 +635,9 @@ def _source_documents(name: str) -> Iterator[list[list[str]]]:
     reader = getattr(nltk.corpus, name)
     for fileid in reader.fileids():
         if name == "brown":
-            yield list(_pretokenized(reader.sents(fileid)))
+            yield list(read_resource(name, _pretokenized(reader.sents(fileid))))
         else:
-            yield list(_running_text([reader.raw(fileid)]))
+            yield list(read_resource(name, _running_text([reader.raw(fileid)])))
 
 
 def iter_corpus_documents(names: Sequence[str] = CORPUS_SOURCES) -> Iterator[list[list[str]]]:
