@@ -8,6 +8,11 @@ STAMP := $(VENV)/.course-installed
 KERNEL := from-rules-to-gpt
 JOBS ?= 2
 NOTEBOOKS := $(wildcard notebooks/[0-9][0-9]_*.ipynb)
+# Extra JupyterLab arguments, e.g. make lab LAB_ARGS="--no-browser --port 8890".
+LAB_ARGS ?=
+# JupyterLab refuses to start as root (Docker images, classroom VMs, many WSL set-ups)
+# unless told --allow-root.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 
 .PHONY: setup data doctor lab test unit lint format execute student teaching site test-browser clean
 
@@ -27,7 +32,8 @@ doctor: setup
 	$(BIN)/python -m course_utils doctor
 
 lab: data
-	$(BIN)/jupyter lab notebooks/00_course_map.ipynb
+	@$(if $(ROOT_ARGS),echo "Running as root: JupyterLab starts with --allow-root.")
+	$(BIN)/jupyter lab notebooks/00_course_map.ipynb $(ROOT_ARGS) $(LAB_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

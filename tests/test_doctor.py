@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from course_utils import doctor
+import pytest
+
+from course_utils import data, doctor
+from course_utils.checkpoints import CHECKPOINT_DIR
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_requirements_are_parsed():
@@ -99,3 +107,137 @@ def test_doctor_says_which_precision_bert_training_will_use(monkeypatch):
         monkeypatch.setattr(doctor, "has_fast_bfloat16", lambda device, fast=fast: fast)
         line = next(c for c in doctor.check_torch() if c.name == "CPU bfloat16").line()
         assert expected in line
+        assert "x faster" not in line, "no speed factor measured on another machine"
+
+
+def _without(monkeypatch, *missing: str) -> None:
+    """Pretend the ``missing`` packages are not installed."""
+    real_version = importlib.metadata.version
+
+    def version(name: str) -> str:
+        if name in missing:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(doctor.importlib.metadata, "version", version)
+
+
+def test_a_learner_install_without_the_maintainer_tools_is_ready(monkeypatch, capsys):
+    _without(monkeypatch, *doctor.MAINTAINER_PACKAGES)
+    assert doctor.doctor(show_paths=False) is True
+    out = capsys.readouterr().out
+    assert "✗" not in out and "Ready for the course" in out
+    assert "! pytest: not installed; only maintainers need it (it runs the unit tests)" in out
+    names = [check.name for check in doctor.check_packages(doctor.pinned_requirements())]
+    assert names[-len(doctor.MAINTAINER_PACKAGES) :] == [
+        name for name in doctor.pinned_requirements() if name in doctor.MAINTAINER_PACKAGES
+    ], "the maintainers' tools come last"
+
+
+def test_a_missing_course_package_is_a_problem(monkeypatch):
+    _without(monkeypatch, "gensim")
+    (gensim,) = [
+        c for c in doctor.check_packages(doctor.pinned_requirements()) if c.name == "gensim"
+    ]
+    assert gensim.status == doctor.FAIL and gensim.fix == doctor.INSTALL_FIX
+
+
+def test_a_fix_shared_by_many_checks_is_printed_once():
+    checks = [
+        doctor.Check("data: a", doctor.FAIL, "missing", "python -m course_utils data"),
+        doctor.Check("data: b", doctor.FAIL, "missing", "python -m course_utils data"),
+        doctor.Check("other", doctor.WARN, "odd", "do something else"),
+        doctor.Check("data: c", doctor.FAIL, "missing", "python -m course_utils data"),
+    ]
+    text = "\n".join(doctor.report_lines(checks))
+    assert text.count("fix: python -m course_utils data") == 1
+    assert "✗ data: b: missing   (fix: as above)" in text
+    assert "fix: do something else" in text
+
+
+def test_offline_the_data_fix_says_to_unset_the_flag(monkeypatch):
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    assert doctor.data_fix().startswith("unset COURSE_OFFLINE, then: python -m course_utils data")
+    monkeypatch.delenv(data.OFFLINE_ENV)
+    assert doctor.data_fix().startswith("python -m course_utils data")
+
+
+def test_the_environment_variables_are_shown_and_a_typo_is_flagged(monkeypatch, tmp_path):
+    typo = tmp_path / "course-dta"
+    monkeypatch.setenv(data.MIRROR_ENV, str(typo))
+    monkeypatch.setenv(data.NLTK_DATA_ENV, str(tmp_path))
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    nltk_data, mirror, offline = doctor.check_environment(show_paths=True)
+    assert (nltk_data.status, nltk_data.detail) == (doctor.OK, str(tmp_path))
+    assert mirror.status == doctor.WARN and str(typo) in mirror.detail
+    assert "points to no folder" in mirror.detail and "export COURSE_DATA_MIRROR=" in mirror.fix
+    assert offline.detail.startswith("1 (the course never uses the network)")
+    hidden = doctor.check_environment(show_paths=False)
+    assert hidden[0].detail == "set" and str(tmp_path) not in hidden[0].line()
+
+
+def test_shipped_checkpoints_are_verified(tmp_path):
+    (clean,) = doctor.check_shipped()
+    assert clean.status == doctor.OK and "sha256 verified" in clean.detail
+    copy = shutil.copytree(CHECKPOINT_DIR, tmp_path / "data")
+    weights = copy / "word2vec_sg.safetensors"
+    payload = bytearray(weights.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    weights.write_bytes(bytes(payload))
+    (problem,) = doctor.check_shipped(copy, expected=[])
+    assert problem.status == doctor.FAIL and problem.name == "shipped: word2vec_sg.provenance.json"
+    assert str(weights) in problem.detail and "git checkout -- data/" in problem.fix
+    assert "train-vectors word2vec_sg" in problem.fix
+
+
+def test_git_lists_the_shipped_files_and_nothing_outside_a_checkout(tmp_path):
+    tracked = doctor.tracked_files(CHECKPOINT_DIR)
+    if tracked:  # a git checkout (a copy without git lists nothing)
+        assert "models/tiny-bert/tokenizer.json" in tracked
+    assert doctor.tracked_files(tmp_path) == []
+
+
+def test_a_check_that_breaks_becomes_a_line_not_a_traceback(monkeypatch, capsys):
+    def broken() -> list[doctor.Check]:
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(doctor, "check_jupyter", broken)
+    assert doctor.doctor(show_paths=False) is False
+    out = capsys.readouterr().out
+    assert "✗ Jupyter: this check broke: RuntimeError: unexpected" in out
+    assert "Traceback" not in out and "✓ MR split" in out, "the later checks still run"
+
+
+def _make_lab_commands(tmp_path: Path, user_id: int, lab_args: str) -> list[str]:
+    """What ``make lab`` would run (``make -n``) for a user whose ``id -u`` is ``user_id``."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake_id = fake_bin / "id"
+    fake_id.write_text(f"#!/bin/sh\necho {user_id}\n", encoding="utf-8")
+    fake_id.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["make", "-n", "lab", f"LAB_ARGS={lab_args}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_lab_as_root_allows_root_and_says_so(tmp_path):
+    lines = _make_lab_commands(tmp_path, 0, "--no-browser --port 8890")
+    lab = next(line for line in lines if "jupyter lab" in line)
+    assert lab.endswith("notebooks/00_course_map.ipynb --allow-root --no-browser --port 8890")
+    assert any("Running as root: JupyterLab starts with --allow-root" in line for line in lines)
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_lab_as_a_user_passes_only_the_extra_arguments(tmp_path):
+    lines = _make_lab_commands(tmp_path, 1000, "--no-browser")
+    lab = next(line for line in lines if "jupyter lab" in line)
+    assert lab.endswith("notebooks/00_course_map.ipynb  --no-browser")
+    assert not any("allow-root" in line for line in lines)
