@@ -23,6 +23,7 @@ from course_utils import data
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
     CheckpointError,
+    checkpoint_paths,
     covered_files,
     record_name,
     shipped_records,
@@ -295,7 +296,8 @@ def check_shipped(
             name = f"shipped: {path.relative_to(directory)}"
             problems.append(Check(name, FAIL, error.problem, error.fix))
             continue
-        covered += len(covered_files(record, path.parent / record_name(path)))
+        weights_path, _ = checkpoint_paths(record_name(path), path.parent)
+        covered += len(covered_files(record, weights_path))
     if problems:
         return problems
     detail = (
