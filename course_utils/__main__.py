@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -167,16 +168,29 @@ def _bert_label_curve(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """torch and NumPy's BLAS on one thread each: the experiment commands run several
+    processes side by side, and more threads per process only fight over the cores."""
+    from threadpoolctl import threadpool_limits
+
+    from course_utils.reproducibility import torch_threads
+
+    with torch_threads(1), threadpool_limits(limits=1):
+        yield
+
+
 def _label_curves(args: argparse.Namespace) -> int:
     from course_utils.experiments.label_curves import label_curves
     from course_utils.label_efficiency import ROWS, SEEDS
 
-    path = label_curves(
-        rows=tuple(args.rows or ROWS),
-        seeds=SEEDS[: args.seeds],
-        jobs=args.jobs,
-        directory=args.out,
-    )
+    with one_thread():
+        path = label_curves(
+            rows=tuple(args.rows or ROWS),
+            seeds=SEEDS[: args.seeds],
+            jobs=args.jobs,
+            directory=args.out,
+        )
     print(f"Wrote {path}")
     return 0
 
@@ -184,7 +198,8 @@ def _label_curves(args: argparse.Namespace) -> int:
 def _pretraining_trend(args: argparse.Namespace) -> int:
     from course_utils.experiments.pretraining_trend import pretraining_trend
 
-    print(f"Wrote {pretraining_trend(args.runs, directory=args.out)}")
+    with one_thread():
+        print(f"Wrote {pretraining_trend(args.runs, directory=args.out)}")
     return 0
 
 

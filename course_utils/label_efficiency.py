@@ -56,11 +56,14 @@ __all__ = [
     "check_budget",
     "crossover_budget",
     "dense_candidates",
+    "encode_task",
     "era_bests",
     "load_record",
     "ngram_candidates",
+    "probe_candidates",
     "probe_features",
     "select_on_dev",
+    "steps_to_reach",
     "summarize",
 ]
 
@@ -222,13 +225,23 @@ def dense_candidates(
     *,
     name: str = "",
     c_grid: Sequence[float] = C_GRID,
+    standardize: bool = False,
 ) -> list[Candidate]:
-    """Logistic regression (scikit-learn) on fixed features, one candidate per C."""
+    """Logistic regression (scikit-learn) on fixed features, one candidate per C.
+
+    ``standardize`` first scales each feature to mean 0 and variance 1 on the training
+    subset (a probe's raw transformer features differ in scale by orders of magnitude,
+    which slows the solver down without changing what it can separate).
+    """
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     out = []
     for c in c_grid:
-        model = LogisticRegression(C=c, max_iter=LR_MAX_ITER).fit(*train)
+        classifier = LogisticRegression(C=c, max_iter=LR_MAX_ITER)
+        model = make_pipeline(StandardScaler(), classifier) if standardize else classifier
+        model.fit(*train)
         label = f"{name}, C={c:g}" if name else f"C={c:g}"
         out.append(Candidate(label, _accuracy(model, *dev), _accuracy(model, *test)))
     return out
@@ -355,6 +368,44 @@ def probe_features(
     return {name: torch.cat(chunks).float().numpy() for name, chunks in parts.items()}
 
 
+def encode_task(
+    model: TinyBert, task: Any, *, pad_id: int
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray]]:
+    """:func:`probe_features` and labels of MR ``train``, ``dev`` and ``test`` as encoded
+    for TinyBert (``bert_checkpoints.mr_task``), ready for :func:`probe_candidates`."""
+    parts = {part: getattr(task, part) for part in data.SPLIT_NAMES}
+    features_by_part = {
+        part: probe_features(model, [ids for ids, _ in examples], pad_id=pad_id)
+        for part, examples in parts.items()
+    }
+    labels_by_part = {
+        part: np.array([label for _, label in examples]) for part, examples in parts.items()
+    }
+    return features_by_part, labels_by_part
+
+
+def probe_candidates(
+    features_by_part: Mapping[str, Mapping[str, np.ndarray]],
+    labels_by_part: Mapping[str, np.ndarray],
+    subset: np.ndarray,
+) -> list[Candidate]:
+    """A frozen probe on one labelled subset: logistic regression on each kind of feature
+    of :func:`probe_features` (standardized) for every C. ``features_by_part`` and
+    ``labels_by_part`` hold MR ``train``, ``dev`` and ``test``; ``subset`` indexes train."""
+    train, dev, test = (features_by_part[part] for part in data.SPLIT_NAMES)
+    return [
+        candidate
+        for feature in PROBE_FEATURES
+        for candidate in dense_candidates(
+            (train[feature][subset], labels_by_part["train"][subset]),
+            (dev[feature], labels_by_part["dev"]),
+            (test[feature], labels_by_part["test"]),
+            name=feature,
+            standardize=True,
+        )
+    ]
+
+
 # ---------------------------------------------------------------------------
 # The record: loading, summaries, crossovers
 # ---------------------------------------------------------------------------
@@ -453,3 +504,26 @@ def era_bests(record: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, dict[
             best = max(present, key=lambda row: summary[row][budget]["dev_mean"])
             out.setdefault(era, {})[budget] = (best, summary[best][budget])
     return out
+
+
+def steps_to_reach(
+    steps: Sequence[float], accuracies: Sequence[float], target: float
+) -> float | None:
+    """Pre-training steps at which ``target`` accuracy would be reached if accuracy keeps
+    rising as it did between the last two measured points, by the same amount for every
+    doubling of the steps (a straight line on a log axis). None if it is not rising; the
+    last measured step if the target is already reached. An extrapolation, not a promise.
+    """
+    if len(steps) != len(accuracies) or len(steps) < 2:
+        raise ValueError("give at least two (steps, accuracy) points of equal length.")
+    (first, last), (low, high) = steps[-2:], accuracies[-2:]
+    if not 0 < first < last:
+        raise ValueError(
+            f"the last two step counts must be positive and rising, got {first}, {last}."
+        )
+    if high >= target:
+        return float(last)
+    per_doubling = (high - low) / math.log2(last / first)
+    if per_doubling <= 0:
+        return None
+    return float(last * 2 ** ((target - high) / per_doubling))

@@ -299,3 +299,16 @@ def tiny_wordpiece():
 
     texts = ["a good film", "a bad film", "the film was good", "nothing good here"] * 20
     return train_wordpiece(iter(texts), 60, model_max_length=16)
+
+
+def test_steps_to_reach_extrapolates_per_doubling():
+    # +2 points per doubling from 2,000 to 16,000 steps (three doublings, 60 -> 66)
+    assert le.steps_to_reach([0, 2000, 16000], [0.5, 0.60, 0.66], 0.70) == pytest.approx(
+        16000 * 2 ** (0.04 / 0.02)
+    )
+    assert le.steps_to_reach([2000, 16000], [0.60, 0.66], 0.65) == 16000
+    assert le.steps_to_reach([2000, 16000], [0.66, 0.60], 0.70) is None
+    with pytest.raises(ValueError, match="rising"):
+        le.steps_to_reach([16000, 2000], [0.6, 0.66], 0.7)
+    with pytest.raises(ValueError, match="at least two"):
+        le.steps_to_reach([2000], [0.6], 0.7)

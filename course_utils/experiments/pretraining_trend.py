@@ -35,25 +35,12 @@ def _probe(
     model: Any, task: Any, pad_id: int, budgets: Sequence[int], seeds: Sequence[int]
 ) -> list[dict[str, Any]]:
     """The probe rows of the label-efficiency protocol for one model."""
-    encoded = {
-        part: le.probe_features(model, [ids for ids, _ in getattr(task, part)], pad_id=pad_id)
-        for part in data.SPLIT_NAMES
-    }
-    y = {part: np.array([label for _, label in getattr(task, part)]) for part in data.SPLIT_NAMES}
+    encoded, y = le.encode_task(model, task, pad_id=pad_id)
     runs = []
     for budget in budgets:
         for seed in seeds:
             subset = le.balanced_subset(y["train"], budget, seed)
-            best = le.select_on_dev(
-                candidate
-                for feature in le.PROBE_FEATURES
-                for candidate in le.dense_candidates(
-                    (encoded["train"][feature][subset], y["train"][subset]),
-                    (encoded["dev"][feature], y["dev"]),
-                    (encoded["test"][feature], y["test"]),
-                    name=feature,
-                )
-            )
+            best = le.select_on_dev(le.probe_candidates(encoded, y, subset))
             runs.append(
                 {
                     "budget": budget,

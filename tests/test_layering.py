@@ -1,0 +1,46 @@
+"""Imports point one way: the course's machinery (course_utils/experiments) may import the
+learning modules, never the reverse."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import course_utils
+
+PACKAGE = Path(course_utils.__file__).parent
+MACHINERY = "course_utils.experiments"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def test_learning_modules_never_import_the_experiments():
+    learning = [
+        path
+        for path in PACKAGE.rglob("*.py")
+        if "experiments" not in path.relative_to(PACKAGE).parts and path.name != "__main__.py"
+    ]
+    offenders = {
+        str(path.relative_to(PACKAGE)): sorted(
+            name for name in _imported_modules(path) if name.startswith(MACHINERY)
+        )
+        for path in learning
+    }
+    assert len(learning) > 20
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_check_sees_an_import_of_the_machinery(tmp_path):
+    module = tmp_path / "bad.py"
+    module.write_text("from course_utils.experiments import label_curves\n", encoding="utf-8")
+    assert "course_utils.experiments.label_curves" in _imported_modules(module)
