@@ -14,14 +14,42 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from course_utils import validation
+
 #: The base of the sinusoidal wavelengths in Vaswani et al. (2017), section 3.5.
 POSITION_BASE = 10_000.0
 
 
+def _autocast(tensor: torch.Tensor) -> bool:
+    """Under autocast, mixed dtypes are intended (bfloat16 activations, float32 weights)."""
+    return torch.is_autocast_enabled(tensor.device.type)
+
+
+def _check_same_dtype(**tensors: torch.Tensor) -> None:
+    """One dtype for all: torch's own error for a mix (float64 q, float32 k) names no fix."""
+    dtypes = {name: tensor.dtype for name, tensor in tensors.items()}
+    first = next(iter(tensors))
+    if len(set(dtypes.values())) > 1 and not _autocast(tensors[first]):
+        raise TypeError(
+            f"{', '.join(f'{name} is {dtype}' for name, dtype in dtypes.items())}: they must "
+            f"share one dtype; convert with e.g. .to({first}.dtype)."
+        )
+
+
+def _check_module_dtype(module: nn.Module, name: str, tensor: torch.Tensor) -> None:
+    """The input has the dtype of the module's weights (torch's mismatch error names none)."""
+    weight = next(module.parameters())
+    if tensor.dtype != weight.dtype and not _autocast(tensor):
+        raise TypeError(
+            f"{name} is {tensor.dtype} but this {type(module).__name__}'s weights are "
+            f"{weight.dtype}; convert the input with {name}.to({weight.dtype}) (or the module "
+            f"with .to({tensor.dtype}))."
+        )
+
+
 def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
     for name, tensor in (("q", q), ("k", k), ("v", v)):
-        if not isinstance(tensor, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}.")
+        validation.finite_tensor(name, tensor)
         if tensor.dim() < 2:
             raise ValueError(
                 f"{name} must have shape (..., length, features), got shape "
@@ -42,6 +70,7 @@ def _check_qkv(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> None:
             "q, k and v must share their leading (batch, heads) dimensions: got "
             f"{tuple(q.shape)}, {tuple(k.shape)} and {tuple(v.shape)}."
         )
+    _check_same_dtype(q=q, k=k, v=v)
 
 
 def check_mask(mask: torch.Tensor, scores_shape: tuple[int, ...]) -> None:
@@ -67,17 +96,30 @@ def check_mask(mask: torch.Tensor, scores_shape: tuple[int, ...]) -> None:
         )
 
 
-def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """Softmax over the last dimension in which masked (False) keys get exactly 0. Notebook 06.
-
-    A query whose keys are all masked gets all-zero weights instead of NaN.
-    """
+def _masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """:func:`masked_softmax` without the input checks (the models' inner loop)."""
     if mask is None:
         return torch.softmax(scores, dim=-1)
-    check_mask(mask, tuple(scores.shape))
     weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
     # A fully masked row is softmax(-inf, ..., -inf) = NaN: make it 0 instead.
     return weights.masked_fill(~mask, 0.0)
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Softmax over the last dimension in which masked (False) keys get exactly 0. Notebook 06.
+
+    A query whose keys are all masked gets all-zero weights instead of NaN; a score of
+    -inf counts as masked.
+    """
+    validation.finite_tensor("scores", scores, allow_minus_inf=True)
+    if scores.dim() == 0:
+        raise ValueError("scores must have at least one dimension (the keys), got a scalar.")
+    if mask is not None:
+        check_mask(mask, tuple(scores.shape))
+    if bool(torch.isneginf(scores).any()):
+        finite = scores > float("-inf")
+        mask = finite if mask is None else finite & mask
+    return _masked_softmax(scores, mask)
 
 
 def apply_temperature(weights: torch.Tensor, temperature: float) -> torch.Tensor:
@@ -86,8 +128,13 @@ def apply_temperature(weights: torch.Tensor, temperature: float) -> torch.Tensor
     Since softmax(s / T) is proportional to softmax(s) ** (1 / T), the scores are not
     needed: T < 1 sharpens each row, T > 1 flattens it; masked (zero) weights stay 0.
     """
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}.")
+    temperature = validation.number("temperature", temperature, low=0.0, low_open=True)
+    validation.finite_tensor("weights", weights)
+    if weights.dim() == 0 or bool((weights < 0).any()) or bool((weights > 1).any()):
+        raise ValueError(
+            "weights must be attention weights (rows of values in [0, 1]), e.g. the second "
+            "output of scaled_dot_product_attention."
+        )
     log_weights = torch.log(weights).masked_fill(weights == 0, float("-inf"))
     return masked_softmax(log_weights / temperature, weights > 0)
 
@@ -110,8 +157,24 @@ def scaled_dot_product_attention(
     sums to 1; a query that may attend to nothing gets all-zero weights and output.
     """
     _check_qkv(q, k, v)
-    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
-    weights = masked_softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, mask)
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else validation.number("scale", scale)
+    dropout_p = validation.number("dropout_p", dropout_p, low=0.0, high=1.0)
+    return _attend(q, k, v, mask, scale, dropout_p)
+
+
+def _attend(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | None,
+    scale: float,
+    dropout_p: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`scaled_dot_product_attention` once its inputs are checked: the models call it
+    on every layer, where checking every intermediate tensor would cost about 8% of a step."""
+    if mask is not None:
+        check_mask(mask, (*q.shape[:-1], k.shape[-2]))
+    weights = _masked_softmax(torch.matmul(q, k.transpose(-2, -1)) * scale, mask)
     dropped = F.dropout(weights, p=dropout_p) if dropout_p > 0.0 else weights
     return torch.matmul(dropped, v), weights
 
@@ -125,6 +188,12 @@ class AdditiveAttention(nn.Module):
 
     def __init__(self, query_dim: int, key_dim: int, hidden_dim: int) -> None:
         super().__init__()
+        for name, size in (
+            ("query_dim", query_dim),
+            ("key_dim", key_dim),
+            ("hidden_dim", hidden_dim),
+        ):
+            validation.integer(name, size, low=1)
         self.query_proj = nn.Linear(query_dim, hidden_dim, bias=False)
         self.key_proj = nn.Linear(key_dim, hidden_dim, bias=False)
         self.score = nn.Linear(hidden_dim, 1, bias=False)
@@ -142,6 +211,10 @@ class AdditiveAttention(nn.Module):
         weights)`` of shapes (batch, L_q, d_v) and (batch, L_q, L_k).
         """
         values = keys if values is None else values
+        for name, tensor in (("query", query), ("keys", keys), ("values", values)):
+            validation.finite_tensor(name, tensor)
+        _check_same_dtype(query=query, keys=keys, values=values)
+        _check_module_dtype(self, "query", query)
         expected = (self.query_proj.in_features, self.key_proj.in_features)
         if query.dim() != 3 or keys.dim() != 3 or query.shape[-1] != expected[0]:
             raise ValueError(
@@ -155,7 +228,10 @@ class AdditiveAttention(nn.Module):
             )
         # (batch, L_q, 1, hidden) + (batch, 1, L_k, hidden) -> scores (batch, L_q, L_k)
         hidden = torch.tanh(self.query_proj(query).unsqueeze(2) + self.key_proj(keys).unsqueeze(1))
-        weights = masked_softmax(self.score(hidden).squeeze(-1), mask)
+        scores = self.score(hidden).squeeze(-1)
+        if mask is not None:
+            check_mask(mask, tuple(scores.shape))
+        weights = _masked_softmax(scores, mask)
         return torch.matmul(weights, values), weights
 
 
@@ -178,9 +254,11 @@ class MultiHeadAttention(nn.Module):
         smear_width: int = 0,
     ) -> None:
         super().__init__()
-        if smear_width < 0:
-            raise ValueError(f"smear_width must be 0 (off) or positive, got {smear_width}.")
-        if num_heads <= 0 or d_model % num_heads != 0:
+        validation.integer("smear_width (0 = off)", smear_width, low=0)
+        validation.integer("d_model", d_model, low=1)
+        validation.integer("num_heads", num_heads, low=1)
+        validation.number("dropout", dropout, low=0.0, high=1.0)
+        if d_model % num_heads != 0:
             raise ValueError(
                 f"d_model must be divisible by num_heads: got d_model={d_model}, "
                 f"num_heads={num_heads} (d_model / num_heads = {d_model / max(num_heads, 1)})."
@@ -220,20 +298,23 @@ class MultiHeadAttention(nn.Module):
         key = query if key is None else key
         value = key if value is None else value
         for name, tensor in (("query", query), ("key", key), ("value", value)):
+            if name == "query" or tensor is not query:  # self-attention: check one tensor
+                validation.finite_tensor(name, tensor)
             if tensor.dim() != 3 or tensor.shape[-1] != self.d_model:
                 raise ValueError(
                     f"{name} must have shape (batch, length, d_model={self.d_model}), got "
                     f"{tuple(tensor.shape)}."
                 )
+            _check_module_dtype(self, name, tensor)
         q, k = self.q_proj(query), self.k_proj(key)
         if self.smear_width:
             if key is not query:
                 raise ValueError("smeared queries and keys need self-attention (key is query).")
-            q, k = causal_smear(q, self.query_smear), causal_smear(k, self.key_smear)
+            q, k = _smear(q, self.query_smear), _smear(k, self.key_smear)
         q, k = self._split_heads(q), self._split_heads(k)
         v = self._split_heads(self.v_proj(value))
         dropout_p = self.dropout if self.training else 0.0
-        heads, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=dropout_p)
+        heads, weights = _attend(q, k, v, mask, 1.0 / math.sqrt(self.head_dim), dropout_p)
         batch, _, length, _ = heads.shape
         merged = heads.transpose(1, 2).reshape(batch, length, self.d_model)
         return self.out_proj(merged), weights
@@ -283,8 +364,9 @@ def sinusoidal_positions(n: int, d: int, base: float = POSITION_BASE) -> torch.T
     every pair of dimensions is a clock of its own wavelength, so relative offsets are
     linear maps. An odd ``d`` drops the last cosine column.
     """
-    if n < 0 or d <= 0:
-        raise ValueError(f"need n >= 0 positions and d > 0 dimensions, got n={n}, d={d}.")
+    n = validation.integer("n", n, low=0)
+    d = validation.integer("d", d, low=1)
+    base = validation.number("base", base, low=1.0, low_open=True)
     positions = torch.arange(n, dtype=torch.float64).unsqueeze(1)
     even_dims = torch.arange(0, d, 2, dtype=torch.float64)
     angles = positions / base ** (even_dims / d)
@@ -303,11 +385,19 @@ def causal_smear(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     of H3 and Mamba): a key then knows the token *before* it, which an induction head
     otherwise needs a whole extra layer to learn. Notebook 09.
     """
+    validation.finite_tensor("x", x)
+    validation.finite_tensor("weights", weights)
+    _check_same_dtype(x=x, weights=weights)
     if x.dim() != 3 or weights.dim() != 2 or weights.shape[1] != x.shape[-1]:
         raise ValueError(
             f"x must be (batch, L, d) and weights (width, d); got {tuple(x.shape)} and "
             f"{tuple(weights.shape)}."
         )
+    return _smear(x, weights)
+
+
+def _smear(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """:func:`causal_smear` once its inputs are checked (every layer of the ICL model)."""
     length = x.shape[1]
     out = x * weights[0]
     for offset in range(1, min(weights.shape[0], length)):
@@ -317,8 +407,7 @@ def causal_smear(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
 
 def causal_mask(n: int, device: torch.device | str | None = None) -> torch.Tensor:
     """(n, n) boolean mask, True on and below the diagonal: position t sees 0..t. Notebook 06."""
-    if n < 0:
-        raise ValueError(f"the sequence length n must be >= 0, got {n}.")
+    n = validation.integer("n", n, low=0)
     return torch.ones(n, n, dtype=torch.bool, device=device).tril()
 
 
@@ -338,7 +427,15 @@ def padding_mask(
     """
     given = lengths_or_attention_mask
     if not isinstance(given, torch.Tensor):
-        given = torch.as_tensor(given)
+        try:
+            given = torch.as_tensor(given)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(
+                "expected lengths (a 1-D list of integers) or an attention_mask (batch, L) of "
+                f"0/1, got {type(lengths_or_attention_mask).__name__}: {error}"
+            ) from None
+    if max_length is not None:
+        max_length = validation.integer("max_length", max_length, low=0)
     if given.dim() == 1:
         if given.dtype.is_floating_point or given.dtype == torch.bool:
             raise TypeError(f"lengths must be integers, got dtype {given.dtype}.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import numbers
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils import validation
 from course_utils.reproducibility import evaluation_mode, has_fast_bfloat16
 from course_utils.transformer import (
     IGNORE_INDEX,
@@ -72,13 +74,22 @@ def mask_tokens(
     Special tokens ([CLS], [SEP], [PAD]...) are never chosen; random replacements are
     drawn from the non-special vocabulary. ``input_ids`` is left untouched.
     """
-    if not 0.0 < mlm_probability < 1.0:
-        raise ValueError(f"mlm_probability must lie in (0, 1), got {mlm_probability}.")
+    validation.number(
+        "mlm_probability", mlm_probability, low=0.0, high=1.0, low_open=True, high_open=True
+    )
+    if not isinstance(input_ids, torch.Tensor):
+        raise TypeError(
+            f"input_ids must be a torch.LongTensor of token ids, got {type(input_ids).__name__}; "
+            "convert with torch.tensor(ids)."
+        )
     if input_ids.dtype != torch.long:
         raise TypeError(f"input_ids must be a LongTensor of token ids, got {input_ids.dtype}.")
-    if not 0 <= mask_id < vocab_size:
-        raise ValueError(f"mask_id={mask_id} must lie in [0, vocab_size={vocab_size}).")
-    special = torch.tensor(sorted({*special_ids, mask_id}), dtype=torch.long)
+    vocab_size = validation.integer("vocab_size", vocab_size, low=2)
+    mask_id = validation.integer("mask_id", mask_id, low=0, high=vocab_size - 1)
+    if isinstance(special_ids, (str, numbers.Number)):
+        raise TypeError(f"special_ids must be a list of token ids, got {special_ids!r}.")
+    ids = [validation.integer("special_ids", i, low=0, high=vocab_size - 1) for i in special_ids]
+    special = torch.tensor(sorted({*ids, mask_id}), dtype=torch.long)
     out_of_range = (input_ids < 0) | (input_ids >= vocab_size)
     if out_of_range.any():
         raise ValueError(
@@ -115,6 +126,7 @@ class NspExample:
 
 def truncate_pair(a: list[int], b: list[int], max_tokens: int) -> tuple[list[int], list[int]]:
     """Trim the longer of two sentences from the end until both fit ``max_tokens`` (BERT)."""
+    validation.integer("max_tokens", max_tokens, low=0)
     a, b = list(a), list(b)
     while len(a) + len(b) > max_tokens:
         (a if len(a) >= len(b) else b).pop()
@@ -125,6 +137,10 @@ def pair_example(
     a: Sequence[int], b: Sequence[int], label: int, *, cls_id: int, sep_id: int, max_length: int
 ) -> NspExample:
     """Assemble ``[CLS] A [SEP] B [SEP]`` (segments 0 then 1), truncated to ``max_length``."""
+    validation.integer("max_length", max_length)
+    validation.integer("label", label)
+    _check_token_ids("a", a)
+    _check_token_ids("b", b)
     if max_length <= PAIR_SPECIAL_TOKENS + 1:
         raise ValueError(
             f"max_length must leave room for [CLS], two [SEP] and both sentences; got "
@@ -175,6 +191,11 @@ def pad_examples(examples: Sequence[NspExample], pad_id: int) -> dict[str, torch
     """Right-pad a batch: ``input_ids``, ``token_type_ids``, ``attention_mask``, NSP labels."""
     if not examples:
         raise ValueError("pad_examples needs at least one example.")
+    validation.integer("pad_id", pad_id, low=0)
+    if not all(isinstance(example, NspExample) for example in examples):
+        raise TypeError(
+            "examples must be NspExample objects (from pair_example or single_example)."
+        )
     length = max(len(example.input_ids) for example in examples)
     batch = {
         "input_ids": torch.full((len(examples), length), pad_id, dtype=torch.long),
@@ -192,12 +213,25 @@ def pad_examples(examples: Sequence[NspExample], pad_id: int) -> dict[str, torch
 
 def single_example(a: Sequence[int], *, cls_id: int, sep_id: int, max_length: int) -> NspExample:
     """``[CLS] A [SEP]`` for MLM alone: its NSP label is ignored (-100) by the loss."""
+    validation.integer("max_length", max_length)
+    _check_token_ids("a", a)
     if max_length <= 2:
         raise ValueError(
             f"max_length must leave room for [CLS], [SEP] and a token; got {max_length}."
         )
     ids = [cls_id, *list(a)[: max_length - 2], sep_id]
     return NspExample(ids, [0] * len(ids), IGNORE_INDEX)
+
+
+def _check_token_ids(name: str, ids: object) -> None:
+    """A list of integer token ids (text must be encoded first)."""
+    if isinstance(ids, str) or not isinstance(ids, Sequence):
+        raise TypeError(
+            f"{name} must be a list of token ids, got {type(ids).__name__}; encode text first "
+            "(e.g. tokenizer.encode(text, add_special_tokens=False))."
+        )
+    for value in ids:
+        validation.integer(f"{name} (token ids)", value, low=0)
 
 
 # ---------------------------------------------------------------------------
@@ -225,6 +259,8 @@ def init_from_word_vectors(
     their entries have the spread ``std`` of the rows they replace. Pieces that continue a
     word (``##ing``), special tokens and words the vectors lack keep their random start.
     """
+    validation.number("std", std, low=0.0, low_open=True)
+    validation.finite_tensor("embedding", embedding)
     if embedding.dim() != 2 or embedding.shape[0] != len(vocab):
         raise ValueError(
             f"embedding must be (vocabulary {len(vocab)}, d), got {tuple(embedding.shape)}."
@@ -320,6 +356,7 @@ class PretrainingCorpus:
 
     def sentence(self, index: int) -> list[int]:
         """The ids of stored sentence ``index``."""
+        index = validation.integer("index", index, low=0, high=len(self.lengths) - 1)
         start = self.starts[index]
         return self.tokens[start : start + self.lengths[index]].tolist()
 
@@ -347,8 +384,8 @@ class PretrainingCorpus:
         Keys: ``input_ids``, ``token_type_ids``, ``attention_mask``, ``labels`` (MLM
         targets, -100 elsewhere) and ``next_sentence_label`` (-100 for singles).
         """
-        if not 0.0 <= pair_share <= 1.0:
-            raise ValueError(f"pair_share must lie in [0, 1], got {pair_share}.")
+        validation.integer("batch_size", batch_size, low=1)
+        validation.number("pair_share", pair_share, low=0.0, high=1.0)
         num_pairs = round(batch_size * pair_share) if len(self.singles) else batch_size
         examples = self.pair_examples(*self.draw_pairs(num_pairs, generator), vocab, max_length)
         singles = self.singles[_randint(len(self.singles), batch_size - num_pairs, generator)]
@@ -365,6 +402,7 @@ class PretrainingCorpus:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Random NSP pairs as sentence indices: A, B, and whether B is A's true next
         sentence (half of them; otherwise B comes from another document)."""
+        validation.integer("num_pairs", num_pairs, low=0)
         if num_pairs and not len(self.firsts):
             raise ValueError("this corpus has no document of two sentences to build pairs from.")
         firsts = self.firsts[_randint(len(self.firsts), num_pairs, generator)]
@@ -398,6 +436,8 @@ def masked_batch(
     examples: Sequence[NspExample], vocab: BertVocab, generator: torch.Generator
 ) -> dict[str, torch.Tensor]:
     """Pad examples into a batch and apply :func:`mask_tokens` (MLM targets in ``labels``)."""
+    if not isinstance(vocab, BertVocab):
+        raise TypeError(f"vocab must be a BertVocab, got {type(vocab).__name__}.")
     batch = pad_examples(examples, vocab.pad_id)
     batch["input_ids"], batch["labels"] = mask_tokens(
         batch["input_ids"],
@@ -420,6 +460,10 @@ def _randint(high: int, size: int, generator: torch.Generator) -> np.ndarray:
 # ---------------------------------------------------------------------------
 
 PretrainingBatchFn = Callable[[torch.Generator], dict[str, torch.Tensor]]
+#: What a pre-training batch holds (:func:`masked_batch`).
+BATCH_KEYS = frozenset(
+    {"input_ids", "token_type_ids", "attention_mask", "labels", "next_sentence_label"}
+)
 
 
 #: Training precisions: float32, or bfloat16 autocast (weights and optimizer stay float32;
@@ -470,17 +514,28 @@ class PretrainingConfig:
     precision: str = "float32"
 
     def __post_init__(self) -> None:
-        positive = ("max_steps", "lr", "eval_every", "eval_batches")
-        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
-        if bad:
-            raise ValueError(f"these settings must be positive: {bad}.")
-        if self.warmup_steps < 0:
-            raise ValueError(f"warmup_steps must be ≥ 0, got {self.warmup_steps}.")
+        for name in ("max_steps", "eval_every", "eval_batches"):
+            validation.integer(name, getattr(self, name), low=1)
+        validation.integer("warmup_steps", self.warmup_steps, low=0)
+        _check_optimizer_settings(self.lr, self.weight_decay, self.grad_clip)
+        for beta in self.betas:
+            validation.number("betas", beta, low=0.0, high=1.0, high_open=True)
         _check_precision(self.precision)
+
+
+def _check_optimizer_settings(lr: float, weight_decay: float, grad_clip: float) -> None:
+    """The settings both training configurations share: finite, and positive where needed."""
+    validation.number("lr", lr, low=0.0, low_open=True)
+    validation.number("weight_decay", weight_decay, low=0.0)
+    validation.number("grad_clip", grad_clip, low=0.0, low_open=True)
 
 
 def warmup_linear_decay(step: int, lr: float, warmup_steps: int, total_steps: int) -> float:
     """BERT's schedule: linear warm-up to ``lr`` over ``warmup_steps``, then linear to 0."""
+    validation.integer("step", step, low=0)
+    validation.integer("warmup_steps", warmup_steps, low=0)
+    validation.integer("total_steps", total_steps, low=1)
+    validation.number("lr", lr, low=0.0)
     if step < warmup_steps:
         return lr * (step + 1) / warmup_steps
     return lr * max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
@@ -506,6 +561,11 @@ class PretrainingMetrics:
 def pretraining_metrics(model: TinyBert, batch: dict[str, torch.Tensor]) -> PretrainingMetrics:
     """Forward a masked batch; MLM scores only at the chosen positions (saves the V-sized
     matmul everywhere else), NSP on pairs only (labels -100 are singles)."""
+    missing = sorted(BATCH_KEYS - set(batch))
+    if missing:
+        raise ValueError(
+            f"the batch lacks {missing}; build it with masked_batch or PretrainingCorpus.sample."
+        )
     hidden, _ = model.encode(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"])
     labels = batch["labels"]
     chosen = labels != IGNORE_INDEX
@@ -550,7 +610,8 @@ def evaluate_pretraining(
 ) -> dict[str, float]:
     """MLM loss, MLM accuracy and NSP accuracy on ``num_batches`` batches drawn with a fixed
     seed (the same held-out batches at every call)."""
-    generator = torch.Generator().manual_seed(seed)
+    validation.integer("num_batches", num_batches, low=1)
+    generator = torch.Generator().manual_seed(validation.integer("seed", seed))
     loss = correct = count = nsp_correct = nsp_count = 0.0
     with evaluation_mode(model):
         for _ in range(num_batches):
@@ -618,6 +679,9 @@ def pretrain(
     Evaluates on ``eval_batches`` every ``eval_every`` steps; ``on_eval`` receives the full
     state (to save it) and passing it back as ``resume`` continues the run exactly.
     """
+    if not isinstance(config, PretrainingConfig):
+        raise TypeError(f"config must be a PretrainingConfig, got {type(config).__name__}.")
+    validation.integer("seed", seed)
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
     optimizer = adamw(model, config.lr, config.weight_decay, config.betas)
@@ -701,12 +765,13 @@ class FineTuningConfig:
     precision: str = "float32"
 
     def __post_init__(self) -> None:
-        positive = ("lr", "batch_size", "max_epochs", "patience")
-        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
-        if bad:
-            raise ValueError(f"these settings must be positive: {bad}.")
-        if not 0.0 <= self.warmup_fraction < 1.0:
-            raise ValueError(f"warmup_fraction must lie in [0, 1), got {self.warmup_fraction}.")
+        for name in ("batch_size", "max_epochs", "patience"):
+            validation.integer(name, getattr(self, name), low=1)
+        validation.integer("min_steps", self.min_steps, low=0)
+        _check_optimizer_settings(self.lr, self.weight_decay, self.grad_clip)
+        validation.number(
+            "warmup_fraction", self.warmup_fraction, low=0.0, high=1.0, high_open=True
+        )
         _check_precision(self.precision)
 
 
@@ -734,8 +799,24 @@ def _check_examples(
     model: nn.Module, examples: Sequence[LabelledIds], name: str, *, need_two_classes: bool
 ) -> None:
     """Clear errors for what would otherwise fail deep inside torch (or train nonsense)."""
+    if isinstance(examples, str) or not isinstance(examples, Sequence):
+        raise TypeError(
+            f"{name} must be a list of (token ids, label) pairs, got {type(examples).__name__}."
+        )
     if not examples:
         raise ValueError(f"{name} has no examples.")
+    for i, example in enumerate(examples):
+        if not isinstance(example, Sequence) or isinstance(example, str) or len(example) != 2:
+            raise TypeError(
+                f"{name}: example {i} must be a (token ids, label) pair, got {example!r:.80}."
+            )
+        ids = example[0]
+        if isinstance(ids, str):
+            raise TypeError(
+                f"{name}: example {i} holds text ({ids!r:.40}), not token ids; encode the texts "
+                "first, e.g. bert_checkpoints.encode_sentences(tokenizer, texts)."
+            )
+        _check_token_ids(f"{name}: example {i}", ids)
     limit = model.bert.config.max_position
     too_long = [i for i, (ids, _) in enumerate(examples) if len(ids) > limit]
     if too_long:
@@ -748,18 +829,24 @@ def _check_examples(
     token_level = _is_token_task(model)
     labels: list[int] = []
     for i, (ids, label) in enumerate(examples):
-        if token_level != (not isinstance(label, int)):
+        one_label = isinstance(label, numbers.Integral) and not isinstance(label, bool)
+        if token_level == one_label or (token_level and not isinstance(label, Sequence)):
             kind = "a list of per-token labels" if token_level else "one integer label"
-            raise TypeError(f"{name}: example {i} must carry {kind} for {type(model).__name__}.")
+            raise TypeError(
+                f"{name}: example {i} must carry {kind} for {type(model).__name__}, got "
+                f"{label!r:.40}."
+            )
         if token_level:
             if len(label) != len(ids):
                 raise ValueError(
                     f"{name}: example {i} has {len(ids)} tokens but {len(label)} labels; give "
                     "one label per token (-100 where nothing is predicted)."
                 )
-            labels.extend(value for value in label if value != IGNORE_INDEX)
+            for value in label:
+                validation.integer(f"{name}: example {i}'s labels", value)
+            labels.extend(int(value) for value in label if value != IGNORE_INDEX)
         else:
-            labels.append(label)
+            labels.append(int(label))
     num_labels = model.classifier.out_features
     bad = sorted({value for value in labels if not 0 <= value < num_labels})
     if bad:
@@ -774,6 +861,9 @@ def _check_examples(
 def first_piece_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> list[int]:
     """Per-token labels for tagging: each word's label on its first word piece, -100 on
     its other pieces and on special tokens (``word_ids`` from a fast tokenizer)."""
+    for word in word_ids:
+        if word is not None:
+            validation.integer("word_ids (or None)", word, low=0, high=len(word_labels) - 1)
     labels, previous = [], None
     for word in word_ids:
         first = word is not None and word != previous
@@ -786,6 +876,9 @@ def collate(
     examples: Sequence[LabelledIds], pad_id: int, *, token_level: bool
 ) -> dict[str, torch.Tensor]:
     """Right-pad labelled inputs: ``input_ids``, ``attention_mask`` and ``labels``."""
+    if not examples:
+        raise ValueError("collate needs at least one (token ids, label) example.")
+    validation.integer("pad_id", pad_id, low=0)
     length = max(len(ids) for ids, _ in examples)
     input_ids = torch.full((len(examples), length), pad_id, dtype=torch.long)
     mask = torch.zeros((len(examples), length), dtype=torch.long)
@@ -823,6 +916,7 @@ def predict(
     device: str = "cpu",
 ) -> list[int] | list[list[int]]:
     """Predicted class of each input (sequence head) or of each of its tokens (token head)."""
+    _check_inputs(inputs, batch_size)
     model.to(device)
     with evaluation_mode(model):
         token_level = _is_token_task(model)
@@ -849,6 +943,7 @@ def predict_logits(
     start from (notebook 10)."""
     if _is_token_task(model):
         raise ValueError("predict_logits needs a sequence-classification head, not a token head.")
+    _check_inputs(inputs, batch_size)
     model.to(device)
     with evaluation_mode(model):
         logits = np.zeros((len(inputs), model.classifier.out_features), dtype=np.float32)
@@ -857,11 +952,23 @@ def predict_logits(
     return logits
 
 
+def _check_inputs(inputs: Sequence[Sequence[int]], batch_size: int) -> None:
+    """Encoded inputs (lists of token ids, never text) and a positive batch size."""
+    validation.integer("batch_size", batch_size, low=1)
+    if isinstance(inputs, str) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs must be a list of token-id lists, got {type(inputs).__name__}.")
+    for i, ids in enumerate(inputs):
+        _check_token_ids(f"inputs[{i}]", ids)
+
+
 def length_grouped_batches(
     lengths: Sequence[int], batch_size: int, generator: torch.Generator
 ) -> list[list[int]]:
     """Shuffled batches of similar lengths (less padding, same randomness in expectation):
     shuffle, sort within windows of :data:`BUCKET_BATCHES` batches, cut, shuffle batches."""
+    validation.integer("batch_size", batch_size, low=1)
+    for length in lengths:
+        validation.integer("lengths", length, low=0)
     order = torch.randperm(len(lengths), generator=generator).tolist()
     window = batch_size * BUCKET_BATCHES
     batches = []
@@ -879,6 +986,7 @@ def labelled_accuracy(
     device: str = "cpu",
 ) -> float:
     """Accuracy over the labelled sentences (sequence head) or labelled tokens (token head)."""
+    _check_examples(model, examples, "examples", need_two_classes=False)
     predicted = predict(model, [ids for ids, _ in examples], pad_id=pad_id, device=device)
     if not _is_token_task(model):
         return float(
@@ -911,8 +1019,12 @@ def fine_tune(
     restored. Raises a ValueError for a single-class training set or inputs longer than
     the position table. Notebook 08.
     """
+    if not isinstance(config, FineTuningConfig):
+        raise TypeError(f"config must be a FineTuningConfig, got {type(config).__name__}.")
     _check_examples(model, train, "train", need_two_classes=True)
     _check_examples(model, dev, "dev", need_two_classes=False)
+    validation.integer("seed", seed)
+    validation.integer("pad_id", pad_id, low=0)
     token_level = _is_token_task(model)
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
@@ -984,8 +1096,7 @@ def fill_mask(
             f"the text has no {mask} token: write {mask} where the model should guess a word, "
             f'e.g. "the movie was {mask}".'
         )
-    if top_k < 1:
-        raise ValueError(f"top_k must be a positive integer, got {top_k}.")
+    validation.integer("top_k", top_k, low=1)
     encoded = tokenizer(text, return_tensors="pt", truncation=True)
     with evaluation_mode(model):
         output = model(encoded["input_ids"], encoded["token_type_ids"], encoded["attention_mask"])

@@ -25,6 +25,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from course_utils import validation
+
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 CACHE_ENV = "COURSE_DATA_CACHE"
 OFFLINE_ENV = "COURSE_OFFLINE"
@@ -355,6 +357,12 @@ def sha256_of(path: Path) -> str:
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so readers never see a half-written file."""
+    if not isinstance(payload, (bytes, bytearray)):
+        raise TypeError(
+            f"payload must be bytes, got {type(payload).__name__}; encode text first, e.g. "
+            "text.encode('utf-8')."
+        )
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
         tmp.write(payload)
@@ -367,6 +375,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 
 def locate_file(remote: RemoteFile) -> Path | None:
     """A verified local copy of ``remote`` (mirror first, then cache), or None."""
+    _check_remote(remote)
     mirror = mirror_dir()
     candidates = [mirror / remote.mirror_path] if mirror is not None else []
     candidates.append(cache_dir() / remote.mirror_path)
@@ -380,6 +389,14 @@ def locate_file(remote: RemoteFile) -> Path | None:
             )
         return path
     return None
+
+
+def _check_remote(remote: object) -> None:
+    if not isinstance(remote, RemoteFile):
+        raise TypeError(
+            "remote must be a RemoteFile (e.g. data.TINY_SHAKESPEARE), got "
+            f"{type(remote).__name__}."
+        )
 
 
 def fetch_file(remote: RemoteFile) -> Path:
@@ -426,16 +443,26 @@ MAX_SENTENCE_TOKENS = 1000
 
 def tokenize_words(text: str) -> list[str]:
     """Lower-case word tokens of ``text`` by a regular expression (punctuation dropped)."""
+    _check_text(text)
     return WORD_PATTERN.findall(text.lower())
 
 
 def split_sentences(text: str) -> list[str]:
     """Split running text into sentences at ., ! or ? followed by white space."""
+    _check_text(text)
     return [part.strip() for part in SENTENCE_END.split(text) if part.strip()]
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}.")
 
 
 def chunk(tokens: Sequence[str], max_tokens: int = MAX_SENTENCE_TOKENS) -> Iterator[list[str]]:
     """Cut a long token list into pieces of at most ``max_tokens``."""
+    validation.integer("max_tokens", max_tokens, low=1)
+    if isinstance(tokens, str):
+        raise TypeError("tokens must be a list of tokens, not a string; tokenize it first.")
     for start in range(0, len(tokens), max_tokens):
         yield list(tokens[start : start + max_tokens])
 
@@ -476,7 +503,7 @@ def make_mr_split(seed: int = SPLIT_SEED) -> dict[str, list[Example]]:
     Each class is permuted with NumPy's legacy ``RandomState`` (its stream is frozen
     across NumPy versions), cut into test/dev/train, then each split is shuffled.
     """
-    rng = np.random.RandomState(seed)
+    rng = np.random.RandomState(validation.integer("seed", seed, low=0, high=2**32 - 1))
     parts: dict[str, list[Example]] = {name: [] for name in SPLIT_NAMES}
     for label, sentences in _mr_sentences().items():
         order = rng.permutation(len(sentences))
@@ -497,9 +524,12 @@ def make_mr_split(seed: int = SPLIT_SEED) -> dict[str, list[Example]]:
 
 def split_digest(split: dict[str, list[Example]]) -> str:
     """sha256 over every (split, label, sentence) in order: equal digests, equal splits."""
+    missing = [name for name in SPLIT_NAMES if not isinstance(split, dict) or name not in split]
+    if missing:
+        raise ValueError(f"split must map {SPLIT_NAMES} to examples; missing {missing}.")
     digest = hashlib.sha256()
     for name in SPLIT_NAMES:
-        for text, label in split[name]:
+        for text, label in _checked_examples(split[name]):
             digest.update(f"{name}\t{label}\t{text}\n".encode())
     return digest.hexdigest()
 
@@ -529,8 +559,20 @@ def load_mr_split() -> dict[str, list[Example]]:
 
 def texts_and_labels(examples: Iterable[Example]) -> tuple[list[str], list[int]]:
     """Unzip ``[(text, label)]`` into ``(texts, labels)``."""
-    pairs = list(examples)
+    pairs = _checked_examples(examples)
     return [text for text, _ in pairs], [label for _, label in pairs]
+
+
+def _checked_examples(examples: Iterable[Example]) -> list[Example]:
+    """``examples`` as a list, after checking that each is a (text, integer label) pair."""
+    if isinstance(examples, str):
+        raise TypeError("examples must be a list of (text, label) pairs, not a string.")
+    pairs = list(examples)
+    for i, pair in enumerate(pairs):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not isinstance(pair[0], str):
+            raise TypeError(f"example {i} must be a (text, label) pair, got {pair!r:.80}.")
+        validation.integer(f"the label of example {i}", pair[1])
+    return pairs
 
 
 # ---------------------------------------------------------------------------

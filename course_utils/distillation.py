@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import PreTrainedTokenizerFast
 
-from course_utils import data
+from course_utils import data, validation
 from course_utils.bert import (
     IGNORE_INDEX,
     fine_tune,
@@ -86,6 +86,9 @@ def fine_tune_teacher(
     ``max_examples`` keeps only the first N training and dev sentences (a smoke test of the
     command).
     """
+    if max_examples is not None:
+        validation.integer("max_examples (or None: all)", max_examples, low=1)
+    validation.integer("threads", threads, low=1)
     device = resolve_device(device)
     with torch_threads(threads):
         set_seed(TEACHER_SEED)
@@ -175,10 +178,15 @@ def distillation_loss(
     Rows labelled ``IGNORE_INDEX`` (-100; unlabelled transfer text) get the soft term
     only. Notebook 10.
     """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}.")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}.")
+    validation.number("temperature", temperature, low=0.0, low_open=True)
+    validation.number("alpha", alpha, low=0.0, high=1.0)
+    validation.finite_tensor("student_logits", student_logits)
+    validation.finite_tensor("teacher_logits", teacher_logits)
+    if student_logits.dim() != 2:
+        raise ValueError(
+            f"logits must be (rows, classes), got student logits {tuple(student_logits.shape)}."
+        )
+    _check_labels(labels, student_logits.shape[1])
     if student_logits.shape != teacher_logits.shape or len(labels) != len(student_logits):
         raise ValueError(
             f"student logits {tuple(student_logits.shape)}, teacher logits "
@@ -199,6 +207,18 @@ def distillation_loss(
     return alpha * soft + (1.0 - alpha) * hard
 
 
+def _check_labels(labels: torch.Tensor, classes: int) -> None:
+    """Integer class ids in [0, classes), or IGNORE_INDEX for unlabelled rows."""
+    if not isinstance(labels, torch.Tensor) or labels.is_floating_point():
+        raise TypeError("labels must be a tensor of class ids (torch.long), -100 = unlabelled.")
+    bad = labels[(labels != IGNORE_INDEX) & ((labels < 0) | (labels >= classes))]
+    if len(bad):
+        raise ValueError(
+            f"labels must be class ids in [0, {classes}) or {IGNORE_INDEX} (unlabelled), got "
+            f"{bad.unique().tolist()[:5]}."
+        )
+
+
 # ---------------------------------------------------------------------------
 # The student: averaged word-piece embeddings, one hidden layer
 # ---------------------------------------------------------------------------
@@ -217,13 +237,10 @@ class StudentConfig:
     weight_decay: float = 0.0
 
     def __post_init__(self) -> None:
-        bad = {
-            name: value
-            for name, value in asdict(self).items()
-            if value < 0 or (value == 0 and name != "weight_decay")
-        }
-        if bad:
-            raise ValueError(f"these student settings must be positive: {bad}.")
+        for name in ("embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"):
+            validation.integer(name, getattr(self, name), low=1)
+        validation.number("lr", self.lr, low=0.0, low_open=True)
+        validation.number("weight_decay", self.weight_decay, low=0.0)
 
 
 class AveragedEmbeddingClassifier(nn.Module):
@@ -235,13 +252,24 @@ class AveragedEmbeddingClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, config: StudentConfig, num_classes: int, pad_id: int):
         super().__init__()
-        self.pad_id = pad_id
+        validation.integer("vocab_size", vocab_size, low=1)
+        validation.integer("num_classes", num_classes, low=2)
+        if not isinstance(config, StudentConfig):
+            raise TypeError(f"config must be a StudentConfig, got {type(config).__name__}.")
+        self.pad_id = validation.integer("pad_id", pad_id, low=0, high=vocab_size - 1)
         self.embedding = nn.Embedding(vocab_size, config.embedding_dim, padding_idx=pad_id)
         self.hidden = nn.Linear(config.embedding_dim, config.hidden_dim)
         self.output = nn.Linear(config.hidden_dim, num_classes)
 
     def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
         """Class scores (B, classes) of right-padded ids (B, L)."""
+        vocab_size = self.embedding.num_embeddings
+        if not isinstance(input_ids, torch.Tensor) or input_ids.dtype != torch.long:
+            raise TypeError("input_ids must be a LongTensor of token ids (B, L); see pad_ids.")
+        if input_ids.dim() != 2:
+            raise ValueError(f"input_ids must have shape (B, L), got {tuple(input_ids.shape)}.")
+        if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= vocab_size):
+            raise ValueError(f"token ids must lie in [0, vocab_size={vocab_size}).")
         keep = (input_ids != self.pad_id).unsqueeze(-1).float()
         mean = (self.embedding(input_ids) * keep).sum(1) / keep.sum(1).clamp(min=1.0)
         return self.output(F.relu(self.hidden(mean)))
@@ -251,6 +279,14 @@ def pad_ids(inputs: Sequence[Sequence[int]], pad_id: int) -> torch.Tensor:
     """Right-padded (n, longest) id matrix."""
     if not inputs:
         raise ValueError("no inputs given: pass at least one encoded sentence.")
+    validation.integer("pad_id", pad_id, low=0)
+    for i, ids in enumerate(inputs):
+        if isinstance(ids, str):
+            raise TypeError(
+                f"inputs[{i}] is text; encode it first with encode_texts(tokenizer, texts)."
+            )
+        for value in ids:
+            validation.integer(f"inputs[{i}] (token ids)", value, low=0)
     batch = torch.full((len(inputs), max(len(ids) for ids in inputs)), pad_id, dtype=torch.long)
     for row, ids in enumerate(inputs):
         batch[row, : len(ids)] = torch.as_tensor(list(ids), dtype=torch.long)
@@ -262,6 +298,9 @@ def student_logits(
     model: AveragedEmbeddingClassifier, inputs: Sequence[Sequence[int]], batch_size: int = 1024
 ) -> np.ndarray:
     """Class scores (n, classes) of the student, in batches."""
+    validation.integer("batch_size", batch_size, low=1)
+    if not inputs:
+        raise ValueError("no inputs given: pass at least one encoded sentence.")
     model.eval()
     return np.concatenate(
         [
@@ -282,6 +321,9 @@ class StudentResult:
 
     @property
     def best_dev_accuracy(self) -> float:
+        """Dev accuracy of the weights training kept (the best epoch)."""
+        if not self.dev_accuracy:
+            raise ValueError("no epoch was measured: train the student with train_student first.")
         return max(self.dev_accuracy)
 
 
@@ -304,15 +346,27 @@ def train_student(
     Labels of -100 mark unlabelled transfer sentences (distillation only). Early stopping
     on dev accuracy after ``config.patience`` epochs without a new best. Notebook 10.
     """
-    labels = torch.as_tensor(list(train_labels), dtype=torch.long)
+    if not isinstance(config, StudentConfig):
+        raise TypeError(f"config must be a StudentConfig, got {type(config).__name__}.")
+    validation.number("temperature", temperature, low=0.0, low_open=True)
+    validation.number("alpha", alpha, low=0.0, high=1.0)
+    validation.integer("seed", seed)
+    labels = torch.as_tensor(validation.class_ids("train_labels", train_labels))
+    _check_labels(labels, MR_CLASSES)
+    dev_truth = validation.class_ids("dev_labels", dev_labels)
     if len(labels) != len(train_ids):
         raise ValueError(f"{len(train_ids)} training inputs but {len(labels)} labels.")
+    if len(dev_truth) != len(dev_ids) or not len(dev_ids):
+        raise ValueError(f"{len(dev_ids)} dev inputs but {len(dev_truth)} labels; need one each.")
     if teacher_logits is None and (labels == IGNORE_INDEX).any():
         raise ValueError("unlabelled (-100) sentences need teacher_logits to learn from.")
-    if teacher_logits is not None and len(teacher_logits) != len(train_ids):
-        raise ValueError(
-            f"teacher_logits has {len(teacher_logits)} rows for {len(train_ids)} inputs."
-        )
+    if teacher_logits is not None:
+        teacher_logits = validation.finite_array("teacher_logits", teacher_logits)
+        if teacher_logits.shape != (len(train_ids), MR_CLASSES):
+            raise ValueError(
+                f"teacher_logits has shape {teacher_logits.shape}: it needs {len(train_ids)} "
+                f"rows (one per training input) of {MR_CLASSES} class scores."
+            )
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     model = AveragedEmbeddingClassifier(vocab_size, config, MR_CLASSES, pad_id)
@@ -340,7 +394,7 @@ def train_student(
             loss.backward()
             optimizer.step()
         predictions = student_logits(model, dev_ids).argmax(1)
-        result.dev_accuracy.append(float(np.mean(predictions == np.asarray(dev_labels))))
+        result.dev_accuracy.append(float(np.mean(predictions == dev_truth)))
         if result.dev_accuracy[-1] > max(result.dev_accuracy[:-1], default=-math.inf):
             best_state, result.best_epoch, stale = copy.deepcopy(model.state_dict()), epoch, 0
         else:
@@ -355,6 +409,8 @@ def train_student(
 
 def encode_texts(tokenizer: PreTrainedTokenizerFast, texts: Sequence[str]) -> list[list[int]]:
     """WordPiece ids as the teacher sees them (normalized, [CLS] ... [SEP])."""
+    if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
+        raise TypeError("texts must be a list of strings, e.g. [text] for a single one.")
     return encode_sentences(tokenizer, list(texts))
 
 
@@ -362,6 +418,8 @@ def unlabelled_transfer_texts(limit: int, seed: int = 0) -> list[str]:
     """In-domain movie sentences with no labels (subjectivity, then movie_reviews),
     shuffled and cut to ``limit``: extra text for the teacher to label. MR dev/test
     sentences never appear (:func:`course_utils.data.iter_corpus_documents`)."""
+    validation.integer("limit", limit, low=0)
+    validation.integer("seed", seed, low=0)
     sentences = [
         " ".join(sentence)
         for source in ("subjectivity", "movie_reviews")

@@ -1,7 +1,9 @@
 """Metrics shared by every era: accuracy, precision, recall, F1, confusion matrix.
 
 Taught in notebook 01 (and used by every notebook after it); calibration metrics join
-in notebook 10. Depends on nothing else in the course.
+in notebook 10. Depends on nothing else in the course but its argument checks
+(:mod:`course_utils.validation`): labels must be integer class ids (a float label such as
+0.5 is refused, never truncated), logits finite, temperatures finite and positive.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from course_utils import validation
+
 POSITIVE_LABEL = 1
 
 
 def _as_label_arrays(y_true: Sequence[int], y_pred: Sequence[int]) -> tuple[np.ndarray, ...]:
-    true = np.asarray(y_true)
-    pred = np.asarray(y_pred)
+    true = validation.class_ids("y_true", y_true)
+    pred = validation.class_ids("y_pred", y_pred)
     if true.ndim != 1 or pred.ndim != 1:
         raise ValueError(
             f"labels must be 1-D sequences, got shapes {true.shape} and {pred.shape}."
@@ -48,6 +52,7 @@ def precision(
 ) -> float:
     """Of the examples predicted ``positive``, the share that are."""
     true, pred = _as_label_arrays(y_true, y_pred)
+    positive = validation.integer("positive", positive)
     predicted = pred == positive
     return _safe_ratio(int(np.sum(predicted & (true == positive))), int(np.sum(predicted)))
 
@@ -55,6 +60,7 @@ def precision(
 def recall(y_true: Sequence[int], y_pred: Sequence[int], positive: int = POSITIVE_LABEL) -> float:
     """Of the examples that are ``positive``, the share predicted so."""
     true, pred = _as_label_arrays(y_true, y_pred)
+    positive = validation.integer("positive", positive)
     actual = true == positive
     return _safe_ratio(int(np.sum(actual & (pred == positive))), int(np.sum(actual)))
 
@@ -74,7 +80,13 @@ def confusion_matrix(
     ``labels`` defaults to the sorted union of both label sets (scikit-learn's order).
     """
     true, pred = _as_label_arrays(y_true, y_pred)
-    order = list(labels) if labels is not None else sorted(set(true.tolist()) | set(pred.tolist()))
+    if labels is None:
+        order = sorted(set(true.tolist()) | set(pred.tolist()))
+    else:
+        given = validation.class_ids("labels", labels)
+        if given.ndim != 1 or len(set(given.tolist())) != len(given):
+            raise ValueError(f"labels must be a flat list of distinct class ids, got {labels!r}.")
+        order = given.tolist()
     index = {label: i for i, label in enumerate(order)}
     matrix = np.zeros((len(order), len(order)), dtype=np.int64)
     for t, p in zip(true.tolist(), pred.tolist(), strict=True):
@@ -131,7 +143,7 @@ TEMPERATURE_BOUNDS = (0.05, 20.0)
 
 def _as_probability_matrix(probs: Sequence | np.ndarray) -> np.ndarray:
     """(n, classes) probabilities; a 1-D input is P(positive) of a binary model."""
-    matrix = np.asarray(probs, dtype=float)
+    matrix = validation.finite_array("probs", probs)
     if matrix.ndim == 1:
         matrix = np.stack([1.0 - matrix, matrix], axis=1)
     if matrix.ndim != 2 or matrix.shape[1] < 2:
@@ -141,7 +153,7 @@ def _as_probability_matrix(probs: Sequence | np.ndarray) -> np.ndarray:
         )
     if len(matrix) == 0:
         raise ValueError("no probabilities given: calibration needs at least one example.")
-    if not np.all(np.isfinite(matrix)) or matrix.min() < 0.0 or matrix.max() > 1.0:
+    if matrix.min() < 0.0 or matrix.max() > 1.0:
         raise ValueError(
             "probabilities must lie in [0, 1]; pass softmax outputs (or predict_proba), not "
             "logits or scores."
@@ -158,7 +170,7 @@ def _as_probability_matrix(probs: Sequence | np.ndarray) -> np.ndarray:
 def _checked_labels(
     labels: Sequence[int] | np.ndarray, num_examples: int, classes: int
 ) -> np.ndarray:
-    array = np.asarray(labels)
+    array = validation.class_ids("labels", labels)
     if array.ndim != 1 or len(array) != num_examples:
         raise ValueError(
             f"got {num_examples} probability rows but labels of shape {array.shape}; pass one "
@@ -166,7 +178,7 @@ def _checked_labels(
         )
     if len(array) and (array.min() < 0 or array.max() >= classes):
         raise ValueError(f"labels must lie in [0, {classes}), got {array.min()}..{array.max()}.")
-    return array.astype(int)
+    return array
 
 
 @dataclass(frozen=True)
@@ -191,8 +203,7 @@ def reliability_diagram(
 
     A bin holds confidences in (lower, upper]; the first bin also holds its lower edge.
     """
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
+    n_bins = validation.integer("n_bins", n_bins, low=1)
     matrix = _as_probability_matrix(probs)
     truth = _checked_labels(labels, len(matrix), matrix.shape[1])
     confidence = matrix.max(axis=1)
@@ -219,9 +230,11 @@ def expected_calibration_error(
 
 def softmax(logits: Sequence | np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """Row-wise softmax of ``logits / temperature`` (numerically stable)."""
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}.")
-    scaled = np.asarray(logits, dtype=float) / temperature
+    temperature = validation.number("temperature", temperature, low=0.0, low_open=True)
+    matrix = validation.finite_array("logits", logits)
+    if matrix.ndim == 0 or matrix.shape[-1] == 0:
+        raise ValueError(f"logits must have at least one class score per row, got {matrix.shape}.")
+    scaled = matrix / temperature
     scaled = scaled - scaled.max(axis=-1, keepdims=True)
     exp = np.exp(scaled)
     return exp / exp.sum(axis=-1, keepdims=True)
@@ -231,8 +244,9 @@ def negative_log_likelihood(
     logits: Sequence | np.ndarray, labels: Sequence[int] | np.ndarray, temperature: float = 1.0
 ) -> float:
     """Mean cross-entropy of ``softmax(logits / temperature)`` against ``labels``."""
-    matrix = np.asarray(logits, dtype=float)
-    if matrix.ndim != 2 or len(matrix) == 0:
+    temperature = validation.number("temperature", temperature, low=0.0, low_open=True)
+    matrix = validation.finite_array("logits", logits)
+    if matrix.ndim != 2 or matrix.size == 0:
         raise ValueError(f"logits must be a non-empty (n, classes) matrix, got {matrix.shape}.")
     truth = _checked_labels(labels, len(matrix), matrix.shape[1])
     scaled = matrix / temperature
@@ -252,9 +266,13 @@ def fit_temperature(
     (a model already calibrated), 1 is returned, so the dev NLL never increases. Accuracy
     is unchanged for any T: dividing logits by T > 0 keeps their order. Notebook 10.
     """
-    low, high = bounds
+    if len(bounds) != len(TEMPERATURE_BOUNDS):
+        raise ValueError(f"bounds must be a pair (low, high), got {bounds!r}.")
+    low, high = (validation.number("bounds", bound) for bound in bounds)
     if not 0 < low < 1 < high:
         raise ValueError(f"bounds must satisfy 0 < low < 1 < high, got {bounds}.")
+    logits = validation.finite_array("logits", logits)
+    negative_log_likelihood(logits, labels)  # checks the labels before the search
     result = minimize_scalar(
         lambda log_t: negative_log_likelihood(logits, labels, float(np.exp(log_t))),
         bounds=(np.log(low), np.log(high)),

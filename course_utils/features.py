@@ -24,6 +24,7 @@ from scipy.special import expit
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils import validation
 from course_utils.data import WORD_PATTERN, load_mr_split, texts_and_labels
 from course_utils.evaluation import accuracy
 from course_utils.reproducibility import resolve_device
@@ -57,6 +58,24 @@ RANDOM_SEARCH_TRIALS = 200
 BASELINE_SEEDS = (0, 1, 2)
 
 
+def _check_training_settings(
+    lr: float,
+    num_epochs: int,
+    batch_size: int | None,
+    weight_decay: float,
+    patience: int | None,
+    max_steps: int = LR_MAX_STEPS,
+) -> None:
+    validation.number("lr", lr, low=0.0, low_open=True)
+    validation.number("weight_decay", weight_decay, low=0.0)
+    validation.integer("num_epochs", num_epochs, low=1)
+    validation.integer("max_steps", max_steps, low=1)
+    if batch_size is not None:
+        validation.integer("batch_size (or None: full batch)", batch_size, low=1)
+    if patience is not None:
+        validation.integer("patience (or None: no early stopping)", patience, low=1)
+
+
 @dataclass(frozen=True)
 class TrainingSettings:
     """Hyperparameters of :func:`train_logistic_regression` (pass ``**asdict(settings)``).
@@ -69,6 +88,11 @@ class TrainingSettings:
     batch_size: int | None
     weight_decay: float
     patience: int | None
+
+    def __post_init__(self) -> None:
+        _check_training_settings(
+            self.lr, self.num_epochs, self.batch_size, self.weight_decay, self.patience
+        )
 
     def seeds_to_run(self, seeds: Sequence[int], num_rows: int) -> tuple[int, ...]:
         """All ``seeds`` for mini-batches; only the first for a full batch of ``num_rows``
@@ -130,6 +154,11 @@ def ngrams(tokens: Sequence[str], n_range: tuple[int, int] = NGRAM_RANGE) -> lis
 
     Unigrams first, then bigrams, ... (scikit-learn's order). Notebook 02.
     """
+    if isinstance(tokens, str):
+        raise TypeError(
+            "ngrams expects a list of tokens, got a single string; tokenize it first: "
+            "ngrams(tokenize(text))."
+        )
     min_n, max_n = _check_ngram_range(n_range)
     tokens = list(tokens)
     return [
@@ -184,6 +213,10 @@ def _as_feature_matrix(X: object, *, name: str = "X") -> sp.csr_matrix:
         matrix = sp.csr_matrix(array, dtype=np.float64)
     if matrix.shape[0] == 0:
         raise ValueError(f"{name} has no rows: pass at least one document.")
+    if not np.all(np.isfinite(matrix.data)):
+        raise ValueError(
+            f"{name} holds NaN or infinite values; features must be finite counts or weights."
+        )
     matrix.sum_duplicates()
     matrix.sort_indices()
     return matrix
@@ -412,7 +445,12 @@ def log_sum_exp(values: np.ndarray, axis: int = -1) -> np.ndarray:
 
     Turns joint log-likelihoods into log-probabilities. Notebook 02.
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = validation.finite_array("values", values)
+    axis = validation.integer("axis", axis)
+    if values.ndim == 0 or not -values.ndim <= axis < values.ndim or values.shape[axis] == 0:
+        raise ValueError(
+            f"values of shape {values.shape} have no non-empty axis {axis} to sum over."
+        )
     shift = np.max(values, axis=axis, keepdims=True)
     total = np.log(np.sum(np.exp(values - shift), axis=axis, keepdims=True)) + shift
     return np.squeeze(total, axis=axis)
@@ -426,12 +464,12 @@ class MultinomialNB:
     """
 
     def __init__(self, alpha: float = NB_ALPHA) -> None:
-        if not alpha > 0:
+        if alpha == 0:
             raise ValueError(
                 f"alpha must be > 0, got {alpha!r}: with alpha = 0 a word never seen with a "
                 "class gets probability 0 and log(0) = -inf."
             )
-        self.alpha = alpha
+        self.alpha = validation.number("alpha", alpha, low=0.0, low_open=True)
         self.classes_: np.ndarray | None = None
         self.class_count_: np.ndarray | None = None
         self.feature_count_: np.ndarray | None = None
@@ -505,8 +543,7 @@ class MultinomialNB:
                 f"got {names.size} feature names for {self.feature_log_prob_.shape[1]} "
                 "features; pass vectorizer.get_feature_names_out()."
             )
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}.")
+        k = validation.integer("k", k, low=1)
         first, second = self.classes_.tolist()
         ratio = self.feature_log_prob_[1] - self.feature_log_prob_[0]
         top: dict[int, list[tuple[str, float]]] = {}
@@ -531,8 +568,7 @@ def nb_log_count_ratio(
     ``p = alpha + Σ_{y=1} x̂``, ``q = alpha + Σ_{y=0} x̂``, ``x̂ = (x > 0)``: how much more
     often each feature appears in positive than in negative documents. Notebook 02.
     """
-    if not alpha > 0:
-        raise ValueError(f"alpha must be > 0 (it keeps log(0) away), got {alpha!r}.")
+    alpha = validation.number("alpha", alpha, low=0.0, low_open=True)  # keeps log(0) away
     present = binarize(X)
     labels = _as_binary_labels(y, present.shape[0])
     _require_both_classes(labels)
@@ -547,7 +583,7 @@ def nb_scale_features(X: sp.spmatrix | np.ndarray, r: np.ndarray) -> sp.csr_matr
     Feed the result to a linear classifier (here :func:`train_logistic_regression`). Notebook 02.
     """
     present = binarize(X)
-    ratio = np.asarray(r, dtype=np.float64)
+    ratio = validation.finite_array("r", r)
     if ratio.shape != (present.shape[1],):
         raise ValueError(
             f"r has shape {ratio.shape} but X has {present.shape[1]} features; compute r with "
@@ -587,15 +623,18 @@ class LogisticRegression(nn.Module):
 
     def __init__(self, num_features: int) -> None:
         super().__init__()
-        if num_features < 1:
-            raise ValueError(f"num_features must be >= 1, got {num_features}.")
-        self.num_features = num_features
+        self.num_features = validation.integer("num_features", num_features, low=1)
         self.linear = nn.Linear(num_features, 1)
         nn.init.zeros_(self.linear.weight)
         nn.init.zeros_(self.linear.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``w·x + b`` of shape (batch,) for a (batch, num_features) tensor."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(
+                f"x must be a torch tensor, got {type(x).__name__}; for a document-term matrix "
+                "call decision_function or predict_proba instead."
+            )
         if x.dim() != 2 or x.shape[1] != self.num_features:
             raise ValueError(
                 f"expected input of shape (batch, {self.num_features}), got {tuple(x.shape)}; "
@@ -697,6 +736,7 @@ def train_logistic_regression(
     labels = _as_binary_labels(y, matrix.shape[0])
     _require_both_classes(labels)
     _check_training_settings(lr, num_epochs, batch_size, weight_decay, patience, max_steps)
+    seed = validation.integer("seed", seed)
     dev = _dev_set(X_dev, y_dev, matrix.shape[1])
     resolved = torch.device(resolve_device(device))
     generator = torch.Generator().manual_seed(seed)
@@ -760,25 +800,6 @@ def train_logistic_regression(
     return model, history
 
 
-def _check_training_settings(
-    lr: float,
-    num_epochs: int,
-    batch_size: int | None,
-    weight_decay: float,
-    patience: int | None,
-    max_steps: int,
-) -> None:
-    if not lr > 0 or weight_decay < 0:
-        raise ValueError(f"need lr > 0 and weight_decay >= 0, got lr={lr}, {weight_decay=}.")
-    for name, value in (("num_epochs", num_epochs), ("max_steps", max_steps)):
-        if value < 1:
-            raise ValueError(f"{name} must be >= 1, got {value}.")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1 or None (full batch), got {batch_size}.")
-    if patience is not None and patience < 1:
-        raise ValueError(f"patience must be >= 1 or None (no early stopping), got {patience}.")
-
-
 def _dev_set(
     X_dev: sp.spmatrix | np.ndarray | None,
     y_dev: Sequence[int] | None,
@@ -831,8 +852,8 @@ def random_search_weights(
     """
     matrix = _as_feature_matrix(X)
     labels = _as_binary_labels(y, matrix.shape[0])
-    if num_trials < 1:
-        raise ValueError(f"num_trials must be >= 1, got {num_trials}.")
+    num_trials = validation.integer("num_trials", num_trials, low=1)
+    seed = validation.integer("seed", seed)
     resolved = torch.device(resolve_device(device))
     inputs = _coo_tensor(matrix, resolved)
     targets = torch.from_numpy(labels).to(resolved)
@@ -900,7 +921,7 @@ class LinearTextModel:
     ) -> None:
         if vectorizer.vocabulary_ is None:
             raise _not_fitted(vectorizer)
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = validation.finite_array("weights", weights)
         if weights.shape != (len(vectorizer.vocabulary_),):
             raise ValueError(
                 f"weights has shape {weights.shape} but the vectorizer has "
@@ -910,7 +931,7 @@ class LinearTextModel:
         self.name = name
         self.vectorizer = vectorizer
         self.weights = weights
-        self.bias = float(bias)
+        self.bias = validation.number("bias", bias)
 
     @classmethod
     def from_naive_bayes(

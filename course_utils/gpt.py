@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils import validation
 from course_utils.reproducibility import evaluation_mode
 from course_utils.transformer import IGNORE_INDEX, TinyGPT, adamw
 
@@ -41,28 +42,48 @@ VAL_FRACTION = 0.1
 
 
 def _check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
-    if not math.isfinite(temperature) or temperature < 0:
-        raise ValueError(
-            f"temperature must be a finite number ≥ 0 (0 = greedy), got {temperature}."
+    validation.number("temperature (0 = greedy)", temperature, low=0.0)
+    if top_k is not None:
+        validation.integer("top_k (or None: no top-k filter)", top_k, low=1)
+    if top_p is not None:
+        validation.number(
+            "top_p (or None: no nucleus filter)", top_p, low=0.0, low_open=True, high=1.0
         )
-    if top_k is not None and (isinstance(top_k, bool) or top_k < 1):
-        raise ValueError(f"top_k must be a positive integer or None, got {top_k!r}.")
-    if top_p is not None and not 0.0 < top_p <= 1.0:
-        raise ValueError(f"top_p must lie in (0, 1] or be None, got {top_p!r}.")
+
+
+def _check_logits(logits: torch.Tensor) -> None:
+    """Scores of shape (..., V): no NaN or +inf, and in each row at least one finite score
+    (-inf marks a token already filtered out)."""
+    validation.finite_tensor("logits", logits, allow_minus_inf=True)
+    if logits.dim() == 0 or logits.shape[-1] == 0:
+        raise ValueError(f"logits must have shape (..., vocabulary), got {tuple(logits.shape)}.")
+    if not bool(torch.isfinite(logits).any(dim=-1).all()):
+        raise ValueError("every row of logits needs at least one finite score (not all -inf).")
 
 
 def top_k_filter(logits: torch.Tensor, k: int) -> torch.Tensor:
     """Keep exactly the ``k`` largest logits of each row; the rest become -inf."""
-    k = min(k, logits.shape[-1])
+    _check_logits(logits)
+    k = min(validation.integer("k", k, low=1), logits.shape[-1])
     kept = torch.topk(logits, k, dim=-1).indices
     filtered = torch.full_like(logits, float("-inf"))
     return filtered.scatter(-1, kept, logits.gather(-1, kept))
 
 
 def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
-    """Keep the smallest set of most likely tokens whose probability mass reaches ``p``."""
+    """Keep the smallest set of most likely tokens whose probability mass reaches ``p``;
+    ``p = 1`` keeps every token (as Hugging Face's ``TopPLogitsWarper``).
+
+    The mass is summed in float64: summed in float32, the mass before the last tokens of a
+    large vocabulary rounds up to 1 and ``p = 1`` dropped them (about 4,200 of GPT-2's
+    50,257 tokens per row).
+    """
+    _check_logits(logits)
+    p = validation.number("p", p, low=0.0, low_open=True, high=1.0)
+    if p == 1.0:
+        return logits.clone()
     sorted_logits, order = torch.sort(logits, dim=-1, descending=True)
-    probs = sorted_logits.softmax(dim=-1)
+    probs = sorted_logits.double().softmax(dim=-1)
     mass_before = probs.cumsum(dim=-1) - probs
     sorted_logits = sorted_logits.masked_fill(mass_before >= p, float("-inf"))
     return torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
@@ -76,6 +97,7 @@ def next_token_probabilities(
 ) -> torch.Tensor:
     """The distribution :func:`generate` samples from, given last-position ``logits`` (B, V)."""
     _check_sampling(temperature, top_k, top_p)
+    _check_logits(logits)
     if temperature == 0:
         return F.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
     logits = logits / temperature
@@ -103,13 +125,17 @@ def generate(
     ``max_position`` tokens (a longer prompt is cropped from the left, as in nanoGPT).
     """
     _check_sampling(temperature, top_k, top_p)
+    if not isinstance(model, TinyGPT):
+        raise TypeError(f"model must be a TinyGPT, got {type(model).__name__}.")
+    _check_ids("idx", idx)
     if idx.dim() != 2 or idx.shape[1] == 0:
         raise ValueError(
             f"idx must be a non-empty batch of prompts of shape (batch, length ≥ 1), got "
             f"{tuple(idx.shape)}; encode a prompt of at least one token and add [None]."
         )
-    if max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be ≥ 0, got {max_new_tokens}.")
+    validation.integer("max_new_tokens", max_new_tokens, low=0)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}.")
     context = model.config.max_position
     with evaluation_mode(model):
         for _ in range(max_new_tokens):
@@ -132,6 +158,8 @@ def continuation_log_prob(
     Both are 1-D token-id tensors; prompt + continuation must fit the context. Comparing
     it across prompts measures how a prompt conditions the model. Notebook 09.
     """
+    _check_ids("prompt", prompt)
+    _check_ids("continuation", continuation)
     if prompt.dim() != 1 or continuation.dim() != 1 or len(prompt) == 0:
         raise ValueError(
             "prompt and continuation must be 1-D token-id tensors, the prompt non-empty; got "
@@ -149,6 +177,16 @@ def continuation_log_prob(
     return log_probs[positions, ids[len(prompt) :]].sum().item()
 
 
+def _check_ids(name: str, ids: object) -> None:
+    """Token ids are an integer tensor (the model checks their range)."""
+    if not isinstance(ids, torch.Tensor) or ids.is_floating_point() or ids.dtype == torch.bool:
+        got = ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__
+        raise TypeError(
+            f"{name} must be a tensor of token ids (torch.long), got {got}; build it with "
+            "torch.tensor([tokenizer.encode(text)])."
+        )
+
+
 # ---------------------------------------------------------------------------
 # Characters as tokens
 # ---------------------------------------------------------------------------
@@ -161,12 +199,16 @@ class CharTokenizer:
     chars: str
 
     def __post_init__(self) -> None:
+        if not isinstance(self.chars, str):
+            raise TypeError(f"chars must be a string, got {type(self.chars).__name__}.")
         if not self.chars or len(set(self.chars)) != len(self.chars):
             raise ValueError("chars must be a non-empty string of distinct characters.")
 
     @classmethod
     def from_text(cls, text: str) -> CharTokenizer:
         """The tokenizer whose alphabet is every character that occurs in ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}.")
         return cls("".join(sorted(set(text))))
 
     @property
@@ -176,6 +218,8 @@ class CharTokenizer:
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text``; characters outside the alphabet raise a ValueError."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}.")
         index = {char: i for i, char in enumerate(self.chars)}
         unknown = sorted({char for char in text if char not in index})
         if unknown:
@@ -186,21 +230,29 @@ class CharTokenizer:
         return [index[char] for char in text]
 
     def decode(self, ids: Sequence[int] | torch.Tensor) -> str:
-        """The text of token ids ``ids``."""
-        values = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        """The text of token ids ``ids`` (each in ``[0, vocab_size)``)."""
+        values = ids.flatten().tolist() if isinstance(ids, torch.Tensor) else list(ids)
+        for value in values:
+            validation.integer("a token id", value, low=0, high=self.vocab_size - 1)
         return "".join(self.chars[i] for i in values)
 
 
 def train_val_split(ids: torch.Tensor, val_fraction: float = VAL_FRACTION) -> Batch:
     """First ``1 - val_fraction`` of a token stream for training, the rest for validation."""
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}.")
+    validation.number(
+        "val_fraction", val_fraction, low=0.0, high=1.0, low_open=True, high_open=True
+    )
+    if not isinstance(ids, torch.Tensor) or ids.dim() != 1:
+        raise TypeError("ids must be a 1-D tensor of token ids (the whole text, encoded).")
     cut = int(len(ids) * (1.0 - val_fraction))
     return ids[:cut], ids[cut:]
 
 
 def char_batches(data: torch.Tensor, block_size: int, batch_size: int) -> BatchFn:
     """A batch function: random windows of ``block_size`` tokens and the same shifted by one."""
+    validation.integer("block_size", block_size, low=1)
+    validation.integer("batch_size", batch_size, low=1)
+    _check_ids("data", data)
     if data.dim() != 1 or len(data) <= block_size:
         raise ValueError(
             f"data must be a 1-D token stream longer than block_size={block_size}, got shape "
@@ -237,16 +289,20 @@ class LMTrainingConfig:
     eval_batches: int = 20
 
     def __post_init__(self) -> None:
-        positive = ("max_steps", "lr", "eval_every", "eval_batches")
-        bad = {name: getattr(self, name) for name in positive if getattr(self, name) <= 0}
-        if bad:
-            raise ValueError(f"these settings must be positive: {bad}.")
-        if not 0 <= self.min_lr <= self.lr:
-            raise ValueError(f"min_lr must lie in [0, lr={self.lr}], got {self.min_lr}.")
+        for name in ("max_steps", "eval_every", "eval_batches"):
+            validation.integer(name, getattr(self, name), low=1)
+        validation.integer("warmup_steps", self.warmup_steps, low=0)
+        lr = validation.number("lr", self.lr, low=0.0, low_open=True)
+        validation.number("min_lr", self.min_lr, low=0.0, high=lr)
+        validation.number("weight_decay", self.weight_decay, low=0.0)
+        validation.number("grad_clip", self.grad_clip, low=0.0, low_open=True)
+        for beta in self.betas:
+            validation.number("betas", beta, low=0.0, high=1.0, high_open=True)
 
 
 def learning_rate(step: int, config: LMTrainingConfig) -> float:
     """Linear warm-up to ``lr``, then cosine decay to ``min_lr`` at ``max_steps``."""
+    validation.integer("step", step, low=0)
     if step < config.warmup_steps:
         return config.lr * (step + 1) / config.warmup_steps
     span = max(1, config.max_steps - config.warmup_steps)
@@ -291,6 +347,7 @@ def estimate_loss(
     model: nn.Module, batches: BatchFn, num_batches: int, *, seed: int = 0, device: str = "cpu"
 ) -> float:
     """Mean loss over ``num_batches`` batches drawn with a fixed seed (comparable across calls)."""
+    validation.integer("num_batches", num_batches, low=1)
     generator = torch.Generator().manual_seed(seed)
     losses = []
     with evaluation_mode(model):
@@ -319,6 +376,9 @@ def train_lm(
     the full training state after each validation (to save it); passing that state back as
     ``resume`` continues the run exactly where it stopped. Notebook 09.
     """
+    if not isinstance(config, LMTrainingConfig):
+        raise TypeError(f"config must be an LMTrainingConfig, got {type(config).__name__}.")
+    validation.integer("seed", seed)
     model.to(device).train()
     generator = torch.Generator().manual_seed(seed)
     optimizer = adamw(model, config.lr, config.weight_decay, config.betas)
@@ -434,8 +494,9 @@ def make_episode(
     inputs, so a substitution can always be read off the prompt; held-out episodes
     are drawn freely.
     """
-    if not 0 <= shots <= MAX_SHOTS:
-        raise ValueError(f"shots must lie in [0, {MAX_SHOTS}], got {shots}.")
+    validation.integer("shots", shots, low=0, high=MAX_SHOTS)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}.")
     function = task_function(task, rng)
     examples = [_random_input(rng) for _ in range(shots)]
     seen = "".join(examples) if answerable and shots else TASK_LETTERS
@@ -448,6 +509,8 @@ def make_episode(
 
 def episode_targets(text: str) -> list[bool]:
     """Which characters of an episode text are predicted: outputs and their ';', not inputs."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be an episode string, got {type(text).__name__}.")
     targets, in_output = [], False
     for char in text:
         if char == ARROW:
@@ -477,11 +540,14 @@ def icl_batches(
     Every query is answerable from its examples (``make_episode(answerable=True)``), so
     looking an answer up in the prompt is rewarded on every shift and cipher episode.
     """
+    validation.integer("batch_size", batch_size, low=1)
+    validation.integer("seed_offset", seed_offset)
+    if isinstance(tasks, str):
+        raise TypeError(f"tasks must be a list of task names, e.g. [{tasks!r}], not a string.")
     unknown = sorted(set(tasks) - set(TASKS))
     if unknown or not tasks:
         raise ValueError(f"tasks must be a non-empty selection of {TASKS}, got {tuple(tasks)}.")
-    if not 0.0 <= named_share <= 1.0:
-        raise ValueError(f"named_share must lie in [0, 1], got {named_share}.")
+    validation.number("named_share", named_share, low=0.0, high=1.0)
     pad_id = tokenizer.encode(PAD)[0]
 
     def batch(generator: torch.Generator) -> Batch:
@@ -549,9 +615,8 @@ def icl_accuracy(
     Episodes are drawn from ``random.Random(seed)``; training draws its seeds from a
     ``torch.Generator``, so these are fresh inputs (and fresh shifts and substitutions).
     """
-    if num_episodes <= 0:
-        raise ValueError(f"num_episodes must be positive, got {num_episodes}.")
-    rng = random.Random(seed)
+    validation.integer("num_episodes", num_episodes, low=1)
+    rng = random.Random(validation.integer("seed", seed))
     episodes = [make_episode(task, shots, rng, named=named) for _ in range(num_episodes)]
     with evaluation_mode(model):
         answers = _greedy_answers(
@@ -571,6 +636,13 @@ OUTPUT_OFFSET = INPUT_LETTERS + 1
 def copy_sources(prompt: str, shots: int, letter_index: int) -> list[int]:
     """Positions of the example output letters written under query letter ``letter_index``:
     what a letter-by-letter task (copy, shift, cipher) copies from. ``prompt`` is unnamed."""
+    validation.integer("shots", shots, low=0, high=MAX_SHOTS)
+    validation.integer("letter_index", letter_index, low=0, high=INPUT_LETTERS - 1)
+    if not isinstance(prompt, str) or len(prompt) < shots * EXAMPLE_LENGTH + INPUT_LETTERS:
+        raise ValueError(
+            f"prompt must be an unnamed episode with {shots} example(s) and a query, e.g. "
+            "make_episode(task, shots, rng).prompt."
+        )
     letter = prompt[shots * EXAMPLE_LENGTH + letter_index]
     return [
         example * EXAMPLE_LENGTH + OUTPUT_OFFSET + offset
@@ -613,9 +685,9 @@ def lookup_attention(
         raise ValueError(
             f"task must map each letter on its own (copy, shift or cipher), got {task!r}."
         )
-    if not 1 <= shots <= MAX_SHOTS:
-        raise ValueError(f"shots must lie in [1, {MAX_SHOTS}] (examples to look up), got {shots}.")
-    rng = random.Random(seed)
+    validation.integer("shots (examples to look up)", shots, low=1, high=MAX_SHOTS)
+    validation.integer("num_episodes", num_episodes, low=1)
+    rng = random.Random(validation.integer("seed", seed))
     episodes = [make_episode(task, shots, rng) for _ in range(num_episodes)]
     ids = torch.tensor([tokenizer.encode(e.prompt + e.answer[:-1]) for e in episodes])
     with evaluation_mode(model):

@@ -84,7 +84,7 @@ def test_apply_temperature_equals_dividing_the_scores(temperature):
     _, weights = scaled_dot_product_attention(q, k, v, mask)
     _, expected = scaled_dot_product_attention(q, k, v, mask, scale=1 / (temperature * D**0.5))
     torch.testing.assert_close(apply_temperature(weights, temperature), expected, **EXACT)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="temperature must be a finite number in"):
         apply_temperature(weights, 0.0)
 
 
@@ -179,7 +179,7 @@ def test_sinusoidal_positions_known_values():
             expected[pos, i + 1] = math.cos(pos / 10_000 ** (i / d))
     torch.testing.assert_close(encoding, expected, atol=1e-6, rtol=0.0)
     assert sinusoidal_positions(4, 5).shape == (4, 5)
-    with pytest.raises(ValueError, match="d > 0"):
+    with pytest.raises(ValueError, match=r"d must be an integer in \[1, inf\)"):
         sinusoidal_positions(4, 0)
 
 
@@ -264,3 +264,29 @@ def test_smeared_attention_starts_as_an_average_and_needs_self_attention():
         attention(x, x.clone())
     with pytest.raises(ValueError, match="smear_width"):
         MultiHeadAttention(8, 2, smear_width=-1)
+
+
+def test_mixed_dtypes_are_refused_with_the_fix():
+    q = torch.randn(2, 3, 4, dtype=torch.float64)
+    k = v = torch.randn(2, 3, 4)
+    with pytest.raises(
+        TypeError, match=r"q is torch.float64, k is torch.float32.*\.to\(q\.dtype\)"
+    ):
+        scaled_dot_product_attention(q, k, v)
+    attention = MultiHeadAttention(4, 2)
+    with pytest.raises(TypeError, match=r"query is torch.float64 but this MultiHeadAttention"):
+        attention(q)
+
+
+@pytest.mark.parametrize("dropout_p", [-0.5, 1.5, float("nan")])
+def test_dropout_probability_must_lie_in_zero_one(dropout_p):
+    q = k = v = torch.randn(2, 3, 4)
+    with pytest.raises(ValueError, match=r"dropout_p must be a finite number in \[0.0, 1.0\]"):
+        scaled_dot_product_attention(q, k, v, dropout_p=dropout_p)
+
+
+def test_nan_inputs_are_refused_not_propagated():
+    q = torch.randn(2, 3, 4)
+    q[0, 1, 2] = float("nan")
+    with pytest.raises(ValueError, match="q holds NaN or infinite values"):
+        scaled_dot_product_attention(q, q.clone().nan_to_num(), q.clone().nan_to_num())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
 
@@ -261,7 +262,8 @@ def test_resume_continues_exactly_like_an_uninterrupted_run():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_steps": 0}, "positive"),
+        ({"max_steps": 0}, "max_steps must be an integer in"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
         ({"warmup_steps": -1}, "warmup"),
         ({"precision": "float16"}, "precision"),
     ],
@@ -378,3 +380,40 @@ def test_token_classification_uses_first_pieces_only():
     assert len(predicted[0]) == len(ids)
     with pytest.raises(ValueError, match="one label per token"):
         fine_tune(tagger, [(ids, labels[:3])], examples, progress=False)
+
+
+def test_fine_tuning_takes_numpy_labels_and_refuses_raw_text():
+    model = _classifier()
+    numpy_labels = [(ids, np.int64(label)) for ids, label in _toy_task(16, 0)]
+    config = FineTuningConfig(batch_size=8, max_epochs=1, patience=1)
+    result = fine_tune(model, numpy_labels, _toy_task(8, 1), config, progress=False)
+    assert result.steps == 2
+    with pytest.raises(TypeError, match=r"holds text .* encode the texts first"):
+        fine_tune(model, [("a good film", 1), ("a bad film", 0)], _toy_task(4, 1), progress=False)
+
+
+@pytest.mark.parametrize("setting", ["lr", "weight_decay", "grad_clip", "warmup_fraction"])
+def test_fine_tuning_settings_must_be_finite(setting):
+    with pytest.raises(ValueError, match=f"{setting} must be a finite number"):
+        FineTuningConfig(**{setting: float("nan")})
+
+
+@pytest.mark.parametrize(
+    ("special_ids", "error", "message"),
+    [
+        ([150], ValueError, r"special_ids must be an integer in \[0, 100\], got 150"),
+        ([-1], ValueError, r"special_ids must be an integer in \[0, 100\], got -1"),
+        ([1.5], TypeError, "special_ids must be an integer"),
+        (3, TypeError, "special_ids must be a list of token ids"),
+    ],
+)
+def test_mask_tokens_refuses_special_ids_outside_the_vocabulary(special_ids, error, message):
+    with pytest.raises(error, match=message):
+        mask_tokens(
+            torch.tensor([[5, 6, 7]]), mask_id=MASK, vocab_size=101, special_ids=special_ids
+        )
+
+
+def test_mask_tokens_asks_for_a_tensor():
+    with pytest.raises(TypeError, match=r"torch.LongTensor .* torch.tensor\(ids\)"):
+        mask_tokens([[5, 6, 7]], mask_id=MASK, vocab_size=VOCAB, special_ids=SPECIAL)

@@ -73,8 +73,9 @@ def test_soft_gradients_keep_their_size_across_temperatures():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"temperature": 0.0}, "temperature must be positive"),
-        ({"temperature": 1.0, "alpha": 1.5}, "alpha must lie"),
+        ({"temperature": 0.0}, "temperature must be a finite number in"),
+        ({"temperature": float("nan")}, "temperature must be a finite number in"),
+        ({"temperature": 1.0, "alpha": 1.5}, r"alpha must be a finite number in \[0.0, 1.0\]"),
     ],
 )
 def test_distillation_loss_refuses_bad_settings(kwargs, message):

@@ -58,3 +58,40 @@ def test_known_values_and_degenerate_cases():
 def test_bad_input_is_refused(y_true, y_pred, message):
     with pytest.raises(ValueError, match=message):
         evaluation.accuracy(y_true, y_pred)
+
+
+# --- bad input is refused with the fix, never scored ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "message"),
+    [
+        ([0.5, 1.7], ValueError, "fractions such as"),
+        ([float("nan"), 1.0], ValueError, "NaN"),
+        (["pos", "neg"], TypeError, "map each label to its class id"),
+    ],
+)
+def test_labels_that_are_not_class_ids_are_refused(labels, error, message):
+    probs = np.array([[0.7, 0.3], [0.2, 0.8]])
+    with pytest.raises(error, match=message):
+        evaluation.expected_calibration_error(probs, labels)
+    with pytest.raises(error, match=message):
+        evaluation.accuracy(labels, [0, 1])
+
+
+def test_whole_number_floats_and_booleans_are_class_ids():
+    assert evaluation.accuracy([1.0, 0.0], [True, False]) == 1.0
+
+
+@pytest.mark.parametrize("temperature", [-1.0, 0.0, float("nan"), float("inf")])
+def test_temperatures_must_be_finite_and_positive(temperature):
+    logits = np.array([[2.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(ValueError, match="temperature must be a finite number in"):
+        evaluation.negative_log_likelihood(logits, [0, 1], temperature=temperature)
+    with pytest.raises(ValueError, match="temperature must be a finite number in"):
+        evaluation.softmax(logits, temperature=temperature)
+
+
+def test_fit_temperature_refuses_a_nan_logit():
+    with pytest.raises(ValueError, match="logits holds 1 NaN or infinite value"):
+        evaluation.fit_temperature([[1.0, float("nan")], [0.0, 1.0]], [0, 1])

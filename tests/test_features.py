@@ -391,7 +391,7 @@ def test_nb_scale_features_is_binarized_times_ratio_without_side_effects():
 def test_nbsvm_errors():
     with pytest.raises(ValueError, match="binary"):
         fx.nb_log_count_ratio(TOY_COUNTS, [0, 2, 2])
-    with pytest.raises(ValueError, match="alpha must be > 0"):
+    with pytest.raises(ValueError, match=r"alpha must be a finite number in \(0.0, inf\)"):
         fx.nb_log_count_ratio(TOY_COUNTS, TOY_LABELS, alpha=0)
     with pytest.raises(ValueError, match="r has shape"):
         fx.nb_scale_features(TOY_COUNTS, np.ones(4))
@@ -549,7 +549,9 @@ def test_max_steps_bounds_training():
         ({"batch_size": 0}, "batch_size"),
         ({"num_epochs": 0}, "num_epochs"),
         ({"patience": 0}, "patience"),
-        ({"lr": 0.0}, "lr > 0"),
+        ({"lr": 0.0}, "lr must be a finite number"),
+        ({"lr": float("nan")}, "lr must be a finite number"),
+        ({"weight_decay": float("nan")}, "weight_decay"),
         ({"device": "gpu"}, "Unknown device"),
     ],
 )
@@ -760,3 +762,14 @@ def test_mr_linear_models_are_the_baselines_as_linear_models(mr_split):
         scores = model.decision_function(texts)
         assert np.array_equal(model.predict(texts), (scores > 0).astype(int))
         assert accuracy(labels, model.predict(texts)) > 0.75
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_multinomial_nb_refuses_nan_and_infinite_counts(bad):
+    counts = TOY_COUNTS.astype(float)
+    counts[0, 0] = bad
+    with pytest.raises(ValueError, match="X holds NaN or infinite values"):
+        fx.MultinomialNB().fit(counts, TOY_LABELS)
+    model = fx.MultinomialNB().fit(TOY_COUNTS, TOY_LABELS)
+    with pytest.raises(ValueError, match="X holds NaN or infinite values"):
+        model.predict(counts)

@@ -328,6 +328,29 @@ def test_continuation_log_prob_is_the_sum_of_next_token_log_probs(model):
         context = torch.cat([context, token[None]])
     assert continuation_log_prob(model, prompt, continuation) == pytest.approx(manual, abs=1e-5)
     with pytest.raises(ValueError, match="1-D"):
-        continuation_log_prob(model, torch.tensor([]), continuation)
+        continuation_log_prob(model, torch.tensor([], dtype=torch.long), continuation)
     with pytest.raises(ValueError, match="Shorten"):
         continuation_log_prob(model, torch.zeros(20, dtype=torch.long), continuation)
+
+
+def test_top_k_must_be_an_integer(model):
+    with pytest.raises(TypeError, match=r"top_k \(or None: no top-k filter\) must be an integer"):
+        generate(model, torch.tensor([[1, 2]]), 3, top_k=2.5)
+
+
+@pytest.mark.parametrize(("rows", "vocabulary"), [(64, 1000), (2, 50_257)])
+def test_top_p_one_keeps_every_token_in_float32(rows, vocabulary):
+    logits = torch.randn(rows, vocabulary, generator=torch.Generator().manual_seed(0)) * 4
+    assert torch.equal(top_p_filter(logits, 1.0), logits)
+    probs = next_token_probabilities(logits, top_p=1.0)
+    assert bool((probs > 0).all())
+
+
+def test_top_p_keeps_what_hugging_face_keeps():
+    from transformers.generation.logits_process import TopPLogitsWarper
+
+    logits = torch.randn(32, 500, generator=torch.Generator().manual_seed(1)) * 3
+    for p in (0.3, 0.8, 0.95):
+        ours = torch.isfinite(top_p_filter(logits, p))
+        theirs = torch.isfinite(TopPLogitsWarper(top_p=p)(None, logits.clone()))
+        assert torch.equal(ours, theirs), p
