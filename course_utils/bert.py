@@ -281,7 +281,13 @@ def init_from_word_vectors(
     scale = std / float(known.std())
     indices = torch.as_tensor(sorted(rows))
     words = torch.as_tensor(vectors[[rows[int(i)] for i in indices]], dtype=torch.float32)
-    embedding[indices] = (scale * words @ rotation.T).to(embedding.dtype)
+    rows_of_words = (scale * words @ rotation.T).to(embedding.dtype)
+    if not bool(torch.isfinite(rows_of_words).all()):
+        raise ValueError(
+            f"std={std} scales the word vectors beyond {embedding.dtype}; use a spread like "
+            f"the embeddings' own ({INIT_STD})."
+        )
+    embedding[indices] = rows_of_words
     return len(rows)
 
 
@@ -525,8 +531,8 @@ class PretrainingConfig:
 
 def _check_optimizer_settings(lr: float, weight_decay: float, grad_clip: float) -> None:
     """The settings both training configurations share: finite, and positive where needed."""
-    validation.number("lr", lr, low=0.0, low_open=True)
-    validation.number("weight_decay", weight_decay, low=0.0)
+    validation.learning_rate("lr", lr)
+    validation.weight_decay("weight_decay", weight_decay)
     validation.number("grad_clip", grad_clip, low=0.0, low_open=True)
 
 
@@ -703,12 +709,13 @@ def pretrain(
             batch = _to(train_batches(generator), device)
             with _autocast(device, config.precision):
                 metrics = pretraining_metrics(model, batch)
+            loss_value = validation.finite_loss(metrics.loss.item(), step + 1, config.lr)
             optimizer.zero_grad(set_to_none=True)
             metrics.loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             history.steps.append(step + 1)
-            history.loss.append(metrics.loss.item())
+            history.loss.append(loss_value)
             history.mlm_loss.append(metrics.mlm_loss.item())
             history.nsp_loss.append(metrics.nsp_loss.item())
             history.tokens += int(batch["attention_mask"].sum())
@@ -729,7 +736,7 @@ def pretrain(
                     on_eval(PretrainingState(*state, dropout_rng=torch.get_rng_state()))
             history.seconds = time.perf_counter() - start
             bar.set_postfix_str(
-                f"loss {metrics.loss.item():.2f}, {history.tokens_per_second:,.0f} tok/s",
+                f"loss {loss_value:.2f}, {history.tokens_per_second:,.0f} tok/s",
                 refresh=False,
             )
             bar.update()
@@ -817,6 +824,8 @@ def _check_examples(
                 "first, e.g. bert_checkpoints.encode_sentences(tokenizer, texts)."
             )
         _check_token_ids(f"{name}: example {i}", ids)
+        if not ids:
+            raise ValueError(f"{name}: example {i} has no tokens; encode it with [CLS] and [SEP].")
     limit = model.bert.config.max_position
     too_long = [i for i, (ids, _) in enumerate(examples) if len(ids) > limit]
     if too_long:
@@ -959,6 +968,8 @@ def _check_inputs(inputs: Sequence[Sequence[int]], batch_size: int) -> None:
         raise TypeError(f"inputs must be a list of token-id lists, got {type(inputs).__name__}.")
     for i, ids in enumerate(inputs):
         _check_token_ids(f"inputs[{i}]", ids)
+        if not ids:
+            raise ValueError(f"inputs[{i}] has no tokens; encode it with [CLS] and [SEP].")
 
 
 def length_grouped_batches(
@@ -1051,11 +1062,11 @@ def fine_tune(
                     batch["labels"].reshape(-1),
                     ignore_index=IGNORE_INDEX,
                 )
+            losses.append(validation.finite_loss(loss.item(), step + 1, config.lr))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
-            losses.append(loss.item())
             step += 1
         result.train_loss.append(float(np.mean(losses)))
         result.dev_accuracy.append(labelled_accuracy(model, dev, pad_id=pad_id, device=device))

@@ -582,6 +582,8 @@ def normalize_text(text: str) -> str:
 
 def encode_sentences(tokenizer: PreTrainedTokenizerFast, texts: list[str]) -> list[list[int]]:
     """``[CLS] text [SEP]`` ids of normalized texts, truncated to the model's length."""
+    if not texts:
+        return []  # Hugging Face's fast tokenizers fail on an empty batch
     encoded = tokenizer(
         [normalize_text(text) for text in texts],
         truncation=True,

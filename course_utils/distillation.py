@@ -161,6 +161,9 @@ def load_teacher(
 DISTILL_ALPHA = 0.5
 #: Temperatures notebook 10 compares (1 = the teacher's own probabilities).
 DISTILL_TEMPERATURES = (1.0, 2.0, 4.0)
+#: The highest temperature accepted: far above it the soft targets are uniform to float
+#: precision (Hinton et al. use up to 20), and the T² factor overflows.
+MAX_TEMPERATURE = 100.0
 
 
 def distillation_loss(
@@ -178,7 +181,7 @@ def distillation_loss(
     Rows labelled ``IGNORE_INDEX`` (-100; unlabelled transfer text) get the soft term
     only. Notebook 10.
     """
-    validation.number("temperature", temperature, low=0.0, low_open=True)
+    validation.number("temperature", temperature, low=0.0, low_open=True, high=MAX_TEMPERATURE)
     validation.number("alpha", alpha, low=0.0, high=1.0)
     validation.finite_tensor("student_logits", student_logits)
     validation.finite_tensor("teacher_logits", teacher_logits)
@@ -239,8 +242,8 @@ class StudentConfig:
     def __post_init__(self) -> None:
         for name in ("embedding_dim", "hidden_dim", "batch_size", "max_epochs", "patience"):
             validation.integer(name, getattr(self, name), low=1)
-        validation.number("lr", self.lr, low=0.0, low_open=True)
-        validation.number("weight_decay", self.weight_decay, low=0.0)
+        validation.learning_rate("lr", self.lr)
+        validation.weight_decay("weight_decay", self.weight_decay)
 
 
 class AveragedEmbeddingClassifier(nn.Module):
@@ -348,7 +351,7 @@ def train_student(
     """
     if not isinstance(config, StudentConfig):
         raise TypeError(f"config must be a StudentConfig, got {type(config).__name__}.")
-    validation.number("temperature", temperature, low=0.0, low_open=True)
+    validation.number("temperature", temperature, low=0.0, low_open=True, high=MAX_TEMPERATURE)
     validation.number("alpha", alpha, low=0.0, high=1.0)
     validation.integer("seed", seed)
     labels = torch.as_tensor(validation.class_ids("train_labels", train_labels))
@@ -376,7 +379,7 @@ def train_student(
     inputs = pad_ids(train_ids, pad_id)
     soft = None if teacher_logits is None else torch.as_tensor(teacher_logits, dtype=torch.float32)
     result = StudentResult(model)
-    best_state, stale = None, 0
+    best_state, stale, step = None, 0, 0
     start = time.perf_counter()
     for epoch in range(1, config.max_epochs + 1):
         model.train()
@@ -390,6 +393,8 @@ def train_student(
                 loss = distillation_loss(
                     scores, soft[rows], labels[rows], temperature=temperature, alpha=alpha
                 )
+            step += 1
+            validation.finite_loss(loss.item(), step, config.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -66,8 +66,8 @@ def _check_training_settings(
     patience: int | None,
     max_steps: int = LR_MAX_STEPS,
 ) -> None:
-    validation.number("lr", lr, low=0.0, low_open=True)
-    validation.number("weight_decay", weight_decay, low=0.0)
+    validation.learning_rate("lr", lr)
+    validation.weight_decay("weight_decay", weight_decay)
     validation.integer("num_epochs", num_epochs, low=1)
     validation.integer("max_steps", max_steps, low=1)
     if batch_size is not None:
@@ -767,10 +767,11 @@ def train_logistic_regression(
         batches = fixed_batches or _epoch_batches(matrix, labels, batch_rows, generator, resolved)
         for inputs, targets in batches:
             loss = F.binary_cross_entropy_with_logits(model(inputs), targets)
+            loss_value = validation.finite_loss(loss.item(), history.steps + 1, lr)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            loss_sum += loss.item() * len(targets)
+            loss_sum += loss_value * len(targets)
             epoch_examples += len(targets)
             history.steps += 1
             if history.steps >= max_steps:

@@ -100,12 +100,15 @@ def next_token_probabilities(
     _check_logits(logits)
     if temperature == 0:
         return F.one_hot(logits.argmax(dim=-1), logits.shape[-1]).to(logits.dtype)
-    logits = logits / temperature
+    # Shift the largest logit to 0 and divide in float64: a tiny temperature then sends the
+    # others towards -inf (greedy in the limit) instead of overflowing to inf - inf = NaN.
+    shifted = logits - logits.max(dim=-1, keepdim=True).values
+    scaled = shifted.double() / temperature
     if top_k is not None:
-        logits = top_k_filter(logits, top_k)
+        scaled = top_k_filter(scaled, top_k)
     if top_p is not None:
-        logits = top_p_filter(logits, top_p)
-    return logits.softmax(dim=-1)
+        scaled = top_p_filter(scaled, top_p)
+    return scaled.softmax(dim=-1).to(logits.dtype)
 
 
 @torch.no_grad()
@@ -134,6 +137,9 @@ def generate(
             f"{tuple(idx.shape)}; encode a prompt of at least one token and add [None]."
         )
     validation.integer("max_new_tokens", max_new_tokens, low=0)
+    vocab_size = model.config.vocab_size
+    if bool(((idx < 0) | (idx >= vocab_size)).any()):
+        raise ValueError(f"idx holds token ids outside [0, vocab_size={vocab_size}).")
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}.")
     context = model.config.max_position
@@ -292,9 +298,9 @@ class LMTrainingConfig:
         for name in ("max_steps", "eval_every", "eval_batches"):
             validation.integer(name, getattr(self, name), low=1)
         validation.integer("warmup_steps", self.warmup_steps, low=0)
-        lr = validation.number("lr", self.lr, low=0.0, low_open=True)
+        lr = validation.learning_rate("lr", self.lr)
         validation.number("min_lr", self.min_lr, low=0.0, high=lr)
-        validation.number("weight_decay", self.weight_decay, low=0.0)
+        validation.weight_decay("weight_decay", self.weight_decay)
         validation.number("grad_clip", self.grad_clip, low=0.0, low_open=True)
         for beta in self.betas:
             validation.number("betas", beta, low=0.0, high=1.0, high_open=True)
@@ -398,19 +404,20 @@ def train_lm(
                 group["lr"] = learning_rate(step, config)
             x, y = train_batches(generator)
             loss = model.loss(x.to(device), y.to(device))
+            loss_value = validation.finite_loss(loss.item(), step + 1, config.lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             history.steps.append(step + 1)
-            history.train_loss.append(loss.item())
+            history.train_loss.append(loss_value)
             history.tokens += x.numel()
             last_step = step + 1 == config.max_steps
             if (step + 1) % config.eval_every == 0 or last_step:
                 val = estimate_loss(model, val_batches, config.eval_batches, device=device)
                 history.eval_steps.append(step + 1)
                 history.val_loss.append(val)
-                bar.set_postfix(train=f"{loss.item():.3f}", val=f"{val:.3f}")
+                bar.set_postfix(train=f"{loss_value:.3f}", val=f"{val:.3f}")
                 history.seconds = time.perf_counter() - start
                 if on_eval is not None:
                     state = optimizer.state_dict(), generator.get_state(), history, step + 1

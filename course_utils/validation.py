@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,8 +19,23 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["class_ids", "finite_array", "finite_tensor", "integer", "number"]
+__all__ = [
+    "class_ids",
+    "finite_array",
+    "finite_loss",
+    "finite_tensor",
+    "integer",
+    "learning_rate",
+    "number",
+    "weight_decay",
+]
 
+#: Beyond 2**53 a float no longer holds every integer (and int64 overflows soon after).
+LARGEST_EXACT_FLOAT_INTEGER = 2.0**53
+#: The largest learning rate or weight decay accepted: with the course's optimizers (Adam,
+#: AdamW, Adagrad) training diverges or the weights vanish far below it, and beyond
+#: float32's range torch cannot even store the value.
+MAX_RATE = 10.0
 #: numpy dtype kinds that hold text or arbitrary objects rather than numbers.
 NON_NUMERIC_KINDS = frozenset("USOVM")
 
@@ -52,15 +68,29 @@ def number(
     return result
 
 
+def learning_rate(name: str, value: object) -> float:
+    """A learning rate: a finite number in (0, :data:`MAX_RATE`]."""
+    return number(name, value, low=0.0, low_open=True, high=MAX_RATE)
+
+
+def weight_decay(name: str, value: object) -> float:
+    """A weight decay (0 = none): a finite number in [0, :data:`MAX_RATE`]."""
+    return number(name, value, low=0.0, high=MAX_RATE)
+
+
 def integer(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
-    """``value`` as an int, after checking that it is an integer (numpy integers count, bools
-    and floats do not) in ``[low, high]`` (None: unbounded)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """``value`` as an int, after checking that it is an integer in ``[low, high]`` (None:
+    unbounded). Anything Python can use as an index counts (numpy integers, a one-element
+    integer tensor); bools and floats do not."""
+    try:
+        result = operator.index(value)
+    except TypeError:
+        result = None
+    if isinstance(value, (bool, np.bool_)) or result is None:
         raise TypeError(
             f"{name} must be an integer, got {type(value).__name__} {value!r}; pass a whole "
             "number (e.g. round it with int(...))."
         )
-    result = int(value)
     if (low is not None and result < low) or (high is not None and result > high):
         raise ValueError(
             f"{name} must be an integer in {_interval(low, high, False, False)}, got {result}."
@@ -87,6 +117,8 @@ def class_ids(name: str, values: object) -> np.ndarray:
             raise ValueError(
                 f"{name} contains NaN or infinite values; every label must be a class id."
             )
+        if np.any(np.abs(array) > LARGEST_EXACT_FLOAT_INTEGER):
+            raise ValueError(f"{name} holds values too large to be class ids.")
         fractional = array[array != np.round(array)]
         if fractional.size:
             raise ValueError(
@@ -114,6 +146,18 @@ def finite_array(name: str, values: object) -> np.ndarray:
             f"{name} holds {bad} NaN or infinite value(s); every entry must be a finite number."
         )
     return array
+
+
+def finite_loss(value: float, step: int, lr: float) -> float:
+    """A training loss, after checking that it is finite: a NaN or infinite loss means the
+    run diverged (a learning rate far too high, or bad inputs), and every later step would
+    train on NaN without a word."""
+    if not math.isfinite(value):
+        raise ValueError(
+            f"training diverged: the loss is {value} at step {step}; lower the learning rate "
+            f"(lr={lr}) or check the inputs."
+        )
+    return value
 
 
 def finite_tensor(name: str, tensor: object, *, allow_minus_inf: bool = False) -> torch.Tensor:
