@@ -125,13 +125,16 @@ def _fixes(what: str, download_hint: str) -> str:
     )
 
 
+#: The fix for a damaged data file (the second line of its error message).
+REPLACE_DAMAGED = (
+    "Replace it: delete it and run python -m course_utils data (a fresh download), or copy it "
+    "again from a good mirror."
+)
+
+
 def _damaged(what: str, path: object, error: Exception) -> str:
     """The message for a damaged data file: which file, what is wrong, how to replace it."""
-    return (
-        f"{what} is damaged ({type(error).__name__}: {error}): {path}.\n"
-        "Replace it: delete it and run python -m course_utils data (a fresh download), or copy "
-        "it again from a good mirror."
-    )
+    return f"{what} is damaged ({type(error).__name__}: {error}): {path}.\n{REPLACE_DAMAGED}"
 
 
 # ---------------------------------------------------------------------------
@@ -472,6 +475,8 @@ def chunk(tokens: Sequence[str], max_tokens: int = MAX_SENTENCE_TOKENS) -> Itera
 # ---------------------------------------------------------------------------
 
 SPLIT_SEED = 20050601  # Pang & Lee, ACL 2005
+#: NumPy's legacy RandomState takes seeds of 32 bits.
+MAX_SPLIT_SEED = 2**32 - 1
 DEV_FRACTION = 0.1
 TEST_FRACTION = 0.1
 SPLIT_NAMES = ("train", "dev", "test")
@@ -503,7 +508,7 @@ def make_mr_split(seed: int = SPLIT_SEED) -> dict[str, list[Example]]:
     Each class is permuted with NumPy's legacy ``RandomState`` (its stream is frozen
     across NumPy versions), cut into test/dev/train, then each split is shuffled.
     """
-    rng = np.random.RandomState(validation.integer("seed", seed, low=0, high=2**32 - 1))
+    rng = np.random.RandomState(validation.integer("seed", seed, low=0, high=MAX_SPLIT_SEED))
     parts: dict[str, list[Example]] = {name: [] for name in SPLIT_NAMES}
     for label, sentences in _mr_sentences().items():
         order = rng.permutation(len(sentences))

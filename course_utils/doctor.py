@@ -197,8 +197,7 @@ def data_fix() -> str:
 def _unavailable(name: str, error: data.DataUnavailableError) -> Check:
     """A ✗ line from a loader's error: its first line, and its own fix for a damaged file."""
     problem, _, advice = str(error).partition("\n")
-    damaged = advice.startswith("Replace it")
-    return Check(name, FAIL, problem, advice if damaged else data_fix())
+    return Check(name, FAIL, problem, advice if advice == data.REPLACE_DAMAGED else data_fix())
 
 
 def check_environment(show_paths: bool = True) -> list[Check]:
@@ -263,7 +262,7 @@ def check_mr_split() -> Check:
 
 def tracked_files(directory: Path) -> list[str]:
     """The files git tracks under ``directory`` (relative to it), so that a deleted shipped
-    file is missed; empty outside a git checkout or without git."""
+    file is noticed; empty outside a git checkout or without git."""
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z"],
