@@ -39,6 +39,7 @@ __all__ = [
     "ALL",
     "BUDGETS",
     "C_GRID",
+    "FINE_TUNING",
     "NO_LABELS",
     "PROBE_FEATURES",
     "PROTOCOL",
@@ -58,6 +59,7 @@ __all__ = [
     "dense_candidates",
     "encode_task",
     "era_bests",
+    "fine_tune_subset",
     "load_record",
     "ngram_candidates",
     "probe_candidates",
@@ -85,6 +87,15 @@ MIN_DF_GRID = (1, 2)
 #: last layer, the mean over tokens of the last layer, the means of every layer side by side.
 PROBE_FEATURES = ("cls_last", "mean_last", "mean_all")
 PROBE_BATCH = 256
+#: TinyBert fine-tuning (notebook 08's recipe, AdamW with warm-up and linear decay, early
+#: stopping on dev): never fewer than MIN_STEPS updates (50 labels are two batches), and
+#: small subsets repeated until one pass holds MIN_PASS_EXAMPLES examples, so that dev is
+#: measured every ten updates rather than after each of 75 two-batch epochs.
+MIN_STEPS = 150
+MIN_PASS_EXAMPLES = 320
+#: Passes over the (repeated) subset, by size: (largest size, passes), first match.
+PASS_CAPS = ((1000, 20), (2000, 6))
+FULL_SET_PASSES = 3
 #: The count-based vectors of notebook 03: vocabulary, window and dimensions.
 PPMI_VOCABULARY, PPMI_WINDOW, PPMI_DIMENSIONS = 10_000, 5, 100
 PROTOCOL = (
@@ -404,6 +415,61 @@ def probe_candidates(
             standardize=True,
         )
     ]
+
+
+def _fine_tuning_config() -> Any:
+    from course_utils.bert import AUTO_PRECISION, FineTuningConfig
+
+    return FineTuningConfig(
+        batch_size=32, max_epochs=20, patience=3, min_steps=MIN_STEPS, precision=AUTO_PRECISION
+    )
+
+
+FINE_TUNING = _fine_tuning_config()
+
+
+def pass_examples(subset: list[Any]) -> list[Any]:
+    """The subset repeated until one pass holds :data:`MIN_PASS_EXAMPLES` examples."""
+    return subset * max(1, -(-MIN_PASS_EXAMPLES // len(subset)))
+
+
+def fine_tune_subset(
+    task: Any,
+    subset: list[Any],
+    init: str,
+    pretrained: TinyBert,
+    *,
+    seed: int,
+    settings: Any = FINE_TUNING,
+    pad_id: int,
+) -> tuple[Any, dict[str, float]]:
+    """Fine-tune TinyBert on one labelled subset with the label curve's recipe: a copy of
+    ``pretrained`` (``init="pretrained"``) or a random twin (``"random"``). Returns the
+    model (best dev pass kept) and its dev and test accuracy, steps and seconds."""
+    import time
+    from dataclasses import replace
+
+    from course_utils.bert import fine_tune, labelled_accuracy
+    from course_utils.bert_checkpoints import fine_tuning_model
+
+    model = fine_tuning_model(task, init, pretrained, seed)
+    passes = next((cap for size, cap in PASS_CAPS if len(subset) <= size), FULL_SET_PASSES)
+    start = time.perf_counter()
+    result = fine_tune(
+        model,
+        pass_examples(subset),
+        task.dev,
+        replace(settings, max_epochs=passes),
+        pad_id=pad_id,
+        seed=seed,
+        progress=False,
+    )
+    return model, {
+        "dev": result.best_dev_accuracy,
+        "test": labelled_accuracy(model, task.test, pad_id=pad_id),
+        "steps": result.steps,
+        "seconds": time.perf_counter() - start,
+    }
 
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, replace
 from multiprocessing import get_context
@@ -24,13 +24,12 @@ from tqdm.auto import tqdm
 
 from course_utils import data
 from course_utils import label_efficiency as le
-from course_utils.checkpoints import checkpoint_paths, save_results
+from course_utils.checkpoints import RECORD_SHA256_KEY, checkpoint_paths, save_results
 
 __all__ = [
     "COMMAND",
     "FINE_TUNING",
     "FINE_TUNING_LRS",
-    "MIN_STEPS",
     "TRANSFER_SENTENCES",
     "label_curves",
 ]
@@ -41,11 +40,6 @@ COMMAND = "python -m course_utils label-curves"
 FINE_TUNING_LRS = (1e-5, 1e-4, 1e-3)
 LR_SEARCH_SEED = 0
 LR_SEARCH_MAX = 2000
-#: Every fine-tuning run makes at least this many updates (50 labels are 2 batches).
-MIN_STEPS = 150
-#: Small subsets are repeated until one pass holds this many examples, so that dev is
-#: measured every ten updates rather than after each of 75 two-batch epochs.
-MIN_PASS_EXAMPLES = 320
 #: Unlabelled in-domain sentences the teacher labels for the distilled student.
 TRANSFER_SENTENCES = 5000
 #: Finished runs are kept in build/, in a file named after the settings and checkpoint
@@ -54,18 +48,7 @@ PARTIAL_DIR = Path("build")
 PARTIAL_DIGEST = 12
 
 
-def _fine_tuning_config() -> Any:
-    from course_utils.bert import AUTO_PRECISION, FineTuningConfig
-
-    return FineTuningConfig(
-        batch_size=32, max_epochs=20, patience=3, min_steps=MIN_STEPS, precision=AUTO_PRECISION
-    )
-
-
-FINE_TUNING = _fine_tuning_config()
-#: Passes over the (repeated) subset, by size: (largest size, passes), first match.
-PASS_CAPS = ((1000, 20), (2000, 6))
-FULL_SET_PASSES = 3
+FINE_TUNING = le.FINE_TUNING
 
 
 # ---------------------------------------------------------------------------
@@ -233,40 +216,24 @@ def _start_worker(model_directory: str | None, fine_tuning: Any, transfer_senten
     )
 
 
-def pass_examples(subset: list[Any]) -> list[Any]:
-    """The subset repeated until one pass holds :data:`MIN_PASS_EXAMPLES` examples."""
-    return subset * max(1, -(-MIN_PASS_EXAMPLES // len(subset)))
-
-
 def _run_job(job: Job) -> dict[str, Any]:
     """Fine-tune one TinyBert classifier; the pre-trained one also labels the transfer set
     (its class scores come back for the student)."""
-    from course_utils.bert import fine_tune, labelled_accuracy, predict_logits
-    from course_utils.bert_checkpoints import fine_tuning_model
+    from course_utils.bert import predict_logits
 
     task, pad_id = _WORKER["task"], _WORKER["tokenizer"].pad_token_id
     labels = np.array([label for _, label in task.train])
     subset = [task.train[i] for i in le.balanced_subset(labels, job.budget, job.seed)]
-    model = fine_tuning_model(task, FINE_TUNED[job.row], _WORKER["bert"], job.seed)
-    passes = next((cap for size, cap in PASS_CAPS if len(subset) <= size), FULL_SET_PASSES)
-    settings = replace(_WORKER["fine_tuning"], lr=job.lr, max_epochs=passes)
-    start = time.perf_counter()
-    result = fine_tune(
-        model,
-        pass_examples(subset),
-        task.dev,
-        settings,
-        pad_id=pad_id,
+    model, scores = le.fine_tune_subset(
+        task,
+        subset,
+        FINE_TUNED[job.row],
+        _WORKER["bert"],
         seed=job.seed,
-        progress=False,
+        settings=replace(_WORKER["fine_tuning"], lr=job.lr),
+        pad_id=pad_id,
     )
-    out = {
-        "key": job.key,
-        "dev": result.best_dev_accuracy,
-        "test": labelled_accuracy(model, task.test, pad_id=pad_id),
-        "steps": result.steps,
-        "seconds": time.perf_counter() - start,
-    }
+    out = {"key": job.key, **scores}
     if job.row == "tinybert":
         inputs = [ids for ids, _ in subset] + _WORKER["transfer"]
         out["teacher_logits"] = predict_logits(model, inputs, pad_id=pad_id).round(4).tolist()
@@ -364,12 +331,11 @@ def _pool_map(
     items: Iterable[Any],
     desc: str,
     progress: bool,
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
+    """Each result as soon as its worker finishes (so the caller can keep it at once)."""
     futures = [pool.submit(function, item) for item in items]
-    results = []
     for future in tqdm(as_completed(futures), total=len(futures), desc=desc, disable=not progress):
-        results.append(future.result())
-    return results
+        yield future.result()
 
 
 def _fine_tuned_rows(
@@ -553,9 +519,9 @@ def label_curves(
             "lrs": list(lrs),
             "lr_search": f"seed {LR_SEARCH_SEED}, every budget up to {LR_SEARCH_MAX}; "
             f"'all' reuses the {LR_SEARCH_MAX}-label choice",
-            "min_pass_examples": MIN_PASS_EXAMPLES,
-            "pass_caps": [list(cap) for cap in PASS_CAPS],
-            "full_set_passes": FULL_SET_PASSES,
+            "min_pass_examples": le.MIN_PASS_EXAMPLES,
+            "pass_caps": [list(cap) for cap in le.PASS_CAPS],
+            "full_set_passes": le.FULL_SET_PASSES,
             "transfer_sentences": transfer_sentences,
         }
         record_info["lr_search"] = search
@@ -595,7 +561,11 @@ def _write_record(
     present = [row for row in le.ROWS if any(run["row"] == row for run in everything)]
     command = COMMAND if present == list(le.ROWS) else f"{COMMAND} --rows {' '.join(present)}"
     record = {
-        **{key: value for key, value in earlier.items() if key not in ("libraries", "sha256")},
+        **{
+            key: value
+            for key, value in earlier.items()
+            if key not in ("libraries", "sha256", RECORD_SHA256_KEY)
+        },
         **info,
         "schema": le.SCHEMA,
         "command": command,
