@@ -431,10 +431,15 @@ def normalization_rows(
 # Pre-train, then fine-tune: TinyBert (notebook 08) and the teacher (notebook 10)
 # ---------------------------------------------------------------------------
 
-LABEL_CURVE_FILE = "data/bert_label_curve_mr.provenance.json"
+LABEL_EFFICIENCY_FILE = "data/label_efficiency_mr.provenance.json"
 TINY_BERT_FILE = "data/models/tiny-bert/model.provenance.json"
 TEACHER_FILE = "data/models/tiny-bert-mr/model.provenance.json"
-INIT_NAMES = {"random": "TinyBert from scratch", "pretrained": "TinyBert pre-trained + fine-tuned"}
+#: The label-efficiency rows behind the fine-tuned TinyBert leaderboard rows, random init
+#: first (the order of the story): (record row, leaderboard name, starts pre-trained).
+FINE_TUNED_ROWS = (
+    ("tinybert_random", "TinyBert from scratch", False),
+    ("tinybert", "TinyBert pre-trained + fine-tuned", True),
+)
 
 
 def tiny_bert_classifier_parameters(pretraining: Mapping[str, Any] | None = None) -> int:
@@ -456,32 +461,35 @@ def tiny_bert_classifier_parameters(pretraining: Mapping[str, Any] | None = None
 
 
 def tiny_bert_rows(
-    curve: Mapping[str, Any] | None = None, pretraining: Mapping[str, Any] | None = None
+    record: Mapping[str, Any] | None = None, pretraining: Mapping[str, Any] | None = None
 ) -> list[LeaderboardRow]:
     """TinyBert fine-tuned on all of MR train, from random init and from the shipped
     pre-trained checkpoint: mean test accuracy and fine-tuning seconds over the seeds of
-    ``python -m course_utils bert-label-curve --tasks mr`` (its provenance file). The
-    pre-trained row carries the pre-training time upstream."""
-    from course_utils.bert_checkpoints import INITS, TINY_BERT, load_label_curve, model_dir
+    the label-efficiency experiment's "all labels" cells (``python -m course_utils
+    label-curves``), so notebooks 08 and 11 quote one experiment. The pre-trained row
+    carries the pre-training time upstream."""
+    from course_utils.bert_checkpoints import TINY_BERT, model_dir
     from course_utils.checkpoints import load_provenance
+    from course_utils.label_efficiency import ALL, load_record
 
-    curve = load_label_curve("mr") if curve is None else curve
+    record = load_record() if record is None else record
     pretraining = (
         load_provenance("model", model_dir(TINY_BERT)) if pretraining is None else pretraining
     )
-    runs = list(curve["runs"])
+    runs = list(record["runs"])
     if not runs:
-        raise ValueError("the label curve holds no runs; rerun bert-label-curve --tasks mr.")
-    full = max(run["size"] for run in runs)
+        raise ValueError("the label-efficiency record holds no runs; rerun label-curves.")
     parameters = tiny_bert_classifier_parameters(pretraining)
     rows = []
-    for init in INITS[::-1]:  # random first: the order of the story
-        cells = [run for run in runs if run["size"] == full and run["init"] == init]
+    for row_name, model, pretrained in FINE_TUNED_ROWS:
+        cells = [run for run in runs if run["budget"] == ALL and run["row"] == row_name]
         if not cells:
-            raise ValueError(f"the label curve has no {init!r} run with all {full} labels.")
+            raise ValueError(
+                f"the label-efficiency record has no {row_name!r} run with all labels; rerun "
+                f"`python -m course_utils label-curves --rows {row_name}`."
+            )
         tests = [run["test"] for run in cells]
-        source = _provenance_source(LABEL_CURVE_FILE, curve["command"])
-        pretrained = init == "pretrained"
+        source = _provenance_source(LABEL_EFFICIENCY_FILE, record["command"])
         if pretrained:
             source += "; pre-training: " + _provenance_source(
                 TINY_BERT_FILE, pretraining["command"]
@@ -489,7 +497,7 @@ def tiny_bert_rows(
         rows.append(
             LeaderboardRow(
                 era=PRETRAIN if pretrained else NO_PRETRAIN,
-                model=INIT_NAMES[init],
+                model=model,
                 notebook="08",
                 test_accuracy=float(np.mean(tests)),
                 parameters=parameters,
@@ -498,7 +506,8 @@ def tiny_bert_rows(
                 upstream_seconds=float(pretraining["wall_seconds"]) if pretrained else None,
                 test_accuracy_std=float(np.std(tests)),
                 seeds=len(cells),
-                note=f"all {full:,} training labels, mean of {len(cells)} seeds",
+                note=f"all {int(record['train_size']):,} training labels, mean of "
+                f"{len(cells)} seeds",
             )
         )
     return rows

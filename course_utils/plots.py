@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from course_utils.evaluation import ReliabilityDiagram
@@ -736,15 +737,20 @@ class LabelCurve:
 
 
 def label_efficiency_plot(
-    curves: Sequence[LabelCurve], *, title: str = "", ax: Axes | None = None
+    curves: Sequence[LabelCurve],
+    *,
+    chance: float | None = None,
+    title: str = "",
+    ax: Axes | None = None,
 ) -> Axes:
     """Test accuracy against the number of labels (log scale), one line per model with a
-    shaded 95% interval; models that use no labels are dashed horizontal lines. Notebooks
-    08 and 11."""
+    shaded 95% interval; models that use no labels are dashed horizontal lines, and
+    ``chance`` (a fraction, e.g. the majority class) a dotted grey one. The legend names
+    the bands. Notebooks 08 and 11."""
     if not curves:
         raise ValueError("give at least one LabelCurve.")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.2, 4.2))
+        _, ax = plt.subplots(figsize=(9.6, 4.2), layout="constrained")
     labelled = [curve for curve in curves if not curve.flat]
     span = (
         [min(min(c.sizes) for c in labelled), max(max(c.sizes) for c in labelled)]
@@ -760,11 +766,17 @@ def label_efficiency_plot(
         low, high = means - 100 * np.asarray(curve.ci95), means + 100 * np.asarray(curve.ci95)
         ax.plot(curve.sizes, means, marker="o", markersize=4, color=color, label=curve.name)
         ax.fill_between(curve.sizes, low, high, color=color, alpha=0.15, linewidth=0)
+    if chance is not None:
+        ax.plot(span, [100 * chance] * 2, linestyle=":", color="gray", label="chance")
+    handles, names = ax.get_legend_handles_labels()
+    if labelled:
+        handles.append(Patch(color="gray", alpha=0.15))
+        names.append("shaded: 95% interval over seeds")
     ax.set_xscale("log")
     ax.set_xlabel("labelled MR training sentences (log scale)")
     ax.set_ylabel("MR test accuracy (%)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(handles, names, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.set_title(title, fontsize=10)
     return ax
 

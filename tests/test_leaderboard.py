@@ -230,36 +230,40 @@ def test_stemming_shrinks_the_naive_bayes_model(mr_split):
         lb.stemmed_tokenizer("krovetz")
 
 
-def test_tiny_bert_rows_are_the_means_of_the_label_curve_provenance():
-    from course_utils.bert_checkpoints import load_label_curve
+def test_tiny_bert_rows_are_the_means_of_the_label_efficiency_record():
     from course_utils.checkpoints import load_provenance
+    from course_utils.label_efficiency import ALL, load_record, summarize
 
-    curve = load_label_curve("mr")
+    record = load_record()
     pretraining = load_provenance("model", "data/models/tiny-bert")
-    rows = {row.model: row for row in lb.tiny_bert_rows(curve, pretraining)}
-    full = max(run["size"] for run in curve["runs"])
-    for init, name in lb.INIT_NAMES.items():
-        runs = [r for r in curve["runs"] if r["size"] == full and r["init"] == init]
-        row = rows[name]
+    rows = {row.model: row for row in lb.tiny_bert_rows(record, pretraining)}
+    summary = summarize(record["runs"])
+    for row_name, model, pretrained in lb.FINE_TUNED_ROWS:
+        runs = [r for r in record["runs"] if r["budget"] == ALL and r["row"] == row_name]
+        row = rows[model]
+        assert len(runs) == row.seeds == 5
         assert row.test_accuracy == pytest.approx(np.mean([r["test"] for r in runs]))
-        assert row.test_accuracy == pytest.approx(curve["summary"][f"{full}/{init}"]["test_mean"])
+        assert row.test_accuracy == pytest.approx(summary[row_name][ALL]["test_mean"])
         assert row.train_seconds == pytest.approx(np.mean([r["seconds"] for r in runs]))
-        assert row.seeds == len(runs)
-    assert rows[lb.INIT_NAMES["pretrained"]].upstream_seconds == pretraining["wall_seconds"]
-    assert rows[lb.INIT_NAMES["random"]].upstream_seconds is None
+        assert (row.upstream_seconds is not None) == pretrained
+        assert row.era == (lb.PRETRAIN if pretrained else lb.NO_PRETRAIN)
+    assert (
+        rows["TinyBert pre-trained + fine-tuned"].upstream_seconds == pretraining["wall_seconds"]
+    )
     teacher = load_provenance("model", "data/models/tiny-bert-mr")
-    assert rows[lb.INIT_NAMES["random"]].parameters == teacher["parameters"]  # same classifier
+    assert rows["TinyBert from scratch"].parameters == teacher["parameters"]  # same classifier
 
 
-def test_tiny_bert_rows_need_full_size_runs_of_both_inits():
+def test_tiny_bert_rows_need_all_label_runs_of_both_rows():
     from course_utils.checkpoints import load_provenance
 
     pretraining = load_provenance("model", "data/models/tiny-bert")
-    run = {"size": 10, "init": "random", "test": 0.6, "seconds": 1.0}
-    with pytest.raises(ValueError, match="no 'pretrained' run"):
-        lb.tiny_bert_rows({"runs": [run], "command": "c"}, pretraining)
+    run = {"budget": "all", "row": "tinybert_random", "test": 0.6, "seconds": 1.0}
+    record = {"runs": [run], "command": "c", "train_size": 8530}
+    with pytest.raises(ValueError, match="no 'tinybert' run with all labels"):
+        lb.tiny_bert_rows(record, pretraining)
     with pytest.raises(ValueError, match="holds no runs"):
-        lb.tiny_bert_rows({"runs": [], "command": "c"}, pretraining)
+        lb.tiny_bert_rows({**record, "runs": []}, pretraining)
 
 
 @pytest.fixture(scope="module")

@@ -95,3 +95,21 @@ def test_reliability_plot_draws_each_filled_bins_accuracy():
     np.testing.assert_allclose(heights, diagram.accuracy[filled])
     assert ax.get_xlim()[0] == pytest.approx(0.5)  # binary: never below 50% confident
     assert f"ECE {100 * diagram.ece:.1f}%" in [text.get_text() for text in ax.texts]
+
+
+def test_label_efficiency_plot_draws_curves_flat_lines_chance_and_names_the_bands():
+    curves = [
+        plots.LabelCurve("n-grams", [50, 100, 8530], [0.55, 0.57, 0.78], [0.01, 0.02, 0.003]),
+        plots.LabelCurve("rules", [1], [0.628], [0.0], flat=True),
+    ]
+    ax = plots.label_efficiency_plot(curves, chance=0.5)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["n-grams"].get_ydata()) == pytest.approx([55, 57, 78])
+    assert list(lines["rules"].get_ydata()) == pytest.approx([62.8, 62.8])
+    assert list(lines["chance"].get_ydata()) == [50, 50]
+    names = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert names == ["n-grams", "rules", "chance", "shaded: 95% interval over seeds"]
+    assert ax.get_xscale() == "log"
+    plt.close("all")
+    with pytest.raises(ValueError, match="at least one"):
+        plots.label_efficiency_plot([])
