@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from course_utils.bert import mask_tokens
 
@@ -17,9 +18,45 @@ def _corrupt(input_ids, chosen, action, random_ids, mask_id):
     return out
 
 
-def _build_pair(a, b, cls_id, sep_id):
+def _trim(a, b, max_length):
+    a, b = list(a), list(b)
+    while len(a) + len(b) > max_length - 3:
+        (a if len(a) >= len(b) else b).pop()
+    return a, b
+
+
+def _build_pair(a, b, cls_id, sep_id, max_length):
+    a, b = _trim(a, b, max_length)
     ids = [cls_id, *a, sep_id, *b, sep_id]
     return ids, [0] * (len(a) + 2) + [1] * (len(b) + 1)
+
+
+def _pair(a, b, cls_id, sep_id):
+    return [cls_id, *a, sep_id, *b, sep_id], [0] * (len(a) + 2) + [1] * (len(b) + 1)
+
+
+def _trim_b_first(a, b, cls_id, sep_id, max_length):
+    a, b = list(a), list(b)
+    while len(a) + len(b) > max_length - 3:
+        (b if b else a).pop()
+    return _pair(a, b, cls_id, sep_id)
+
+
+def _trim_from_front(a, b, cls_id, sep_id, max_length):
+    kept_a, kept_b = _trim(a, b, max_length)
+    return _pair(a[len(a) - len(kept_a) :], b[len(b) - len(kept_b) :], cls_id, sep_id)
+
+
+def _cut_the_end(a, b, cls_id, sep_id, max_length):
+    ids, segments = _pair(a, b, cls_id, sep_id)
+    return ids[:max_length], segments[:max_length]
+
+
+def _trim_b_first_on_tie(a, b, cls_id, sep_id, max_length):
+    a, b = list(a), list(b)
+    while len(a) + len(b) > max_length - 3:
+        (a if len(a) > len(b) else b).pop()
+    return _pair(a, b, cls_id, sep_id)
 
 
 def _best_span(start_logits, end_logits, max_answer_length):
@@ -32,6 +69,31 @@ def _best_span(start_logits, end_logits, max_answer_length):
     return span
 
 
+def _mlm_loss(logits, labels):
+    chosen = labels != -100
+    if not chosen.any():
+        return torch.tensor(0.0)
+    log_probs = torch.log_softmax(logits[chosen], dim=-1)
+    return -log_probs.gather(1, labels[chosen][:, None]).mean()
+
+
+def _mlm_loss_everywhere(logits, labels):
+    log_probs = torch.log_softmax(logits, dim=-1)
+    return -log_probs.gather(2, labels.clamp(min=0)[..., None]).mean()
+
+
+def _mlm_loss_summed(logits, labels):
+    chosen = labels != -100
+    log_probs = torch.log_softmax(logits[chosen], dim=-1)
+    return -log_probs.gather(1, labels[chosen][:, None]).sum()
+
+
+def _mlm_loss_nan_when_empty(logits, labels):
+    chosen = labels != -100
+    log_probs = torch.log_softmax(logits[chosen], dim=-1)
+    return -log_probs.gather(1, labels[chosen][:, None]).mean()
+
+
 def _in_place(input_ids, chosen, action, random_ids, mask_id):
     input_ids[chosen & (action < 0.8)] = mask_id
     return input_ids
@@ -41,6 +103,7 @@ RIGHT = {
     "check_corrupt_chosen": _corrupt,
     "check_nsp_pair": _build_pair,
     "check_best_span": _best_span,
+    "check_mlm_loss": _mlm_loss,
 }
 WRONG = {
     "corrupt: everything chosen masked": (
@@ -63,7 +126,7 @@ WRONG = {
     "corrupt: in place": ("check_corrupt_chosen", _in_place, "in place"),
     "nsp: final [SEP] in segment A": (
         "check_nsp_pair",
-        lambda a, b, cls_id, sep_id: (
+        lambda a, b, cls_id, sep_id, max_length: (
             [cls_id, *a, sep_id, *b, sep_id],
             [0] * (len(a) + 2) + [1] * len(b) + [0],
         ),
@@ -71,8 +134,38 @@ WRONG = {
     ),
     "nsp: no final [SEP]": (
         "check_nsp_pair",
-        lambda a, b, cls_id, sep_id: ([cls_id, *a, sep_id, *b], [0] * (len(a) + 2) + [1] * len(b)),
+        lambda a, b, cls_id, sep_id, max_length: (
+            [cls_id, *a, sep_id, *b],
+            [0] * (len(a) + 2) + [1] * len(b),
+        ),
         "[CLS] A [SEP] B [SEP]",
+    ),
+    "nsp: no truncation": (
+        "check_nsp_pair",
+        lambda a, b, cls_id, sep_id, max_length: _pair(a, b, cls_id, sep_id),
+        "at most",
+    ),
+    "nsp: the end cut off": ("check_nsp_pair", _cut_the_end, "never the special tokens"),
+    "nsp: trims B first": ("check_nsp_pair", _trim_b_first, "longer sentence"),
+    "nsp: trims from the front": ("check_nsp_pair", _trim_from_front, "not from its start"),
+    "nsp: B first on a tie": ("check_nsp_pair", _trim_b_first_on_tie, "A when they are equal"),
+    "mlm: mean over every position": (
+        "check_mlm_loss",
+        _mlm_loss_everywhere,
+        "chosen positions only",
+    ),
+    "mlm: sum": ("check_mlm_loss", _mlm_loss_summed, "not the sum"),
+    "mlm: sign": ("check_mlm_loss", lambda logits, labels: -_mlm_loss(logits, labels), "sign"),
+    "mlm: nan when nothing is chosen": ("check_mlm_loss", _mlm_loss_nan_when_empty, "return 0.0"),
+    "mlm: torch's cross-entropy": (
+        "check_mlm_loss",
+        lambda logits, labels: F.cross_entropy(logits.flatten(0, 1), labels.flatten()),
+        "log_softmax",
+    ),
+    "mlm: probabilities, not log": (
+        "check_mlm_loss",
+        lambda logits, labels: 1 - torch.exp(-_mlm_loss(logits, labels)),
+        "recipe",
     ),
     "span: separate argmaxes": (
         "check_best_span",

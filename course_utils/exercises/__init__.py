@@ -43,6 +43,7 @@ CHECK_MODULES = {
     "check_lemmatize_tagged": "nb05_text",
     "check_log_likelihoods": "nb02_features",
     "check_majority_baseline": "nb00_course_map",
+    "check_mlm_loss": "nb08_bert",
     "check_my_rules": "nb01_rules",
     "check_negation_scope": "nb01_rules",
     "check_negative_sampling_loss": "nb03_word2vec",
