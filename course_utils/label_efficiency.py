@@ -55,6 +55,8 @@ __all__ = [
     "budget_order",
     "budget_size",
     "check_budget",
+    "clear_lead_from",
+    "clearly_ahead",
     "crossover_budget",
     "dense_candidates",
     "encode_task",
@@ -554,6 +556,32 @@ def crossover_budget(
             share = -low_gap / (high_gap - low_gap)
             return float(math.exp(math.log(low) + share * (math.log(high) - math.log(low))))
     return None
+
+
+def clearly_ahead(
+    summary: Mapping[str, Mapping[str, Mapping[str, float]]], row: str, other: str, budget: str
+) -> bool:
+    """Whether ``row`` beats ``other`` at ``budget`` by more than the 95% interval of the
+    difference of their two means over seeds (the intervals' half-widths added in
+    quadrature). Notebooks 08 and 11: a gap inside that interval may be seed noise."""
+    a, b = summary[row][budget], summary[other][budget]
+    return a["test_mean"] - b["test_mean"] > math.hypot(a["ci95"], b["ci95"])
+
+
+def clear_lead_from(
+    summary: Mapping[str, Mapping[str, Mapping[str, float]]],
+    row: str,
+    other: str,
+    budgets: Sequence[str],
+) -> str | None:
+    """The smallest budget from which ``row`` is :func:`clearly_ahead` of ``other`` at that
+    budget and every larger one (``budgets`` smallest first); None if it never is."""
+    lead: str | None = None
+    for budget in reversed(budgets):
+        if not clearly_ahead(summary, row, other, budget):
+            break
+        lead = budget
+    return lead
 
 
 def era_bests(record: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, dict[str, float]]]]:

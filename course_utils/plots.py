@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 FIGURE_DPI = 110
 #: One colour per line of a many-line figure (matplotlib's ten-colour table).
 CURVE_COLORS = plt.get_cmap("tab10")
-ERA_COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#7f7f7f")
+#: One colour per era of the leaderboard (leaderboard.ERAS), in its order.
+ERA_COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#7f7f7f", "#ff7f0e")
 
 
 def setup_matplotlib() -> None:

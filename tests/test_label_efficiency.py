@@ -119,6 +119,28 @@ def _summary(rows):
     }
 
 
+def test_a_clear_lead_exceeds_the_interval_of_the_difference():
+    def cell(mean, ci95):
+        return {"test_mean": mean, "ci95": ci95}
+
+    summary = {
+        "ngrams": {"100": cell(0.55, 0.02), "1000": cell(0.70, 0.03), "all": cell(0.78, 0.0)},
+        "vectors": {"100": cell(0.65, 0.02), "1000": cell(0.66, 0.03), "all": cell(0.74, 0.0)},
+    }
+    budgets = ["100", "1000", "all"]
+    # 1000: a 4-point gap against an interval of sqrt(0.03² + 0.03²) = 4.2 points: a tie
+    assert [le.clearly_ahead(summary, "ngrams", "vectors", b) for b in budgets] == [
+        False,
+        False,
+        True,
+    ]
+    assert le.clearly_ahead(summary, "vectors", "ngrams", "100")
+    assert le.clear_lead_from(summary, "ngrams", "vectors", budgets) == "all"
+    summary["vectors"]["1000"]["test_mean"] = 0.60
+    assert le.clear_lead_from(summary, "ngrams", "vectors", budgets) == "1000"
+    assert le.clear_lead_from(summary, "vectors", "ngrams", budgets) is None
+
+
 def test_crossover_is_interpolated_in_log_labels():
     summary = _summary(
         {

@@ -113,3 +113,9 @@ def test_label_efficiency_plot_draws_curves_flat_lines_chance_and_names_the_band
     plt.close("all")
     with pytest.raises(ValueError, match="at least one"):
         plots.label_efficiency_plot([])
+
+
+def test_every_era_has_its_own_colour():
+    from course_utils.leaderboard import ERAS
+
+    assert len(set(plots.ERA_COLORS)) == len(plots.ERA_COLORS) >= len(ERAS)
