@@ -109,3 +109,10 @@ def test_every_check_rejects_the_package_answer_key(name, exercise_asserts):
         delegate = lambda *a, _m=module, _f=function, **k: getattr(_m, _f)(*a, **k)  # noqa: E731
         exercise_asserts.fails_with_hint(check, delegate, "answer key")
         assert exercises.core.answer_key(path) is getattr(module, function)  # put back
+
+
+def test_my_rules_are_checked_where_the_learner_did_not_tune(exercise_asserts):
+    """A rule that matches one dev sentence raises dev accuracy (63.7% -> 63.8%) and
+    nothing else: the check, on the folds of train, rejects it."""
+    one_dev_sentence = lambda: [rules.Rule("sadism", r"audience sadism", -1.0)]  # noqa: E731
+    exercise_asserts.fails_with_hint("check_my_rules", one_dev_sentence, "folds of train")
