@@ -35,14 +35,21 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "ece": ("course_utils.evaluation:expected_calibration_error",),
     "fit_heaps": ("course_utils.text:fit_heaps_law",),
     "fit_temperature": ("course_utils.evaluation:fit_temperature",),
-    "glove_objective": ("course_utils.embeddings:glove_loss",),
+    "glove_objective": (
+        "course_utils.embeddings:glove_loss",
+        "course_utils.exercises.nb04_glove:reference_objective",
+    ),
     "glove_weight": ("course_utils.embeddings:glove_weight",),
+    "gradient_step": ("course_utils.exercises.nb02_features:reference_gradient_step",),
+    "lemmatize_tagged": ("course_utils.exercises.nb05_text:_reference_lemmas",),
+    "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
     "measure": ("course_utils.text:measure",),
     "negation_scope": ("course_utils.rules:negation_scope",),
     "padding_mask": ("course_utils.attention:padding_mask",),
     "ppmi": ("course_utils.embeddings:ppmi",),
     "scaled_dot_product_attention": ("course_utils.attention:scaled_dot_product_attention",),
     "step_1a": ("course_utils.text:step_1a",),
+    "tfidf": ("course_utils.exercises.nb02_features:reference_tfidf",),
     "top_k": ("course_utils.gpt:top_k_filter",),
 }
 _running_check: contextvars.ContextVar[str | None] = contextvars.ContextVar(
