@@ -10,6 +10,7 @@ with an "Open in Colab" badge and a setup cell that installs the course on Colab
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import sys
@@ -46,6 +47,18 @@ FORBIDDEN_OUTPUT = ("Traceback (most recent call last)", "Warning:", "site-packa
 #: keep every figure out of the stored outputs.
 KERNEL_ENV_DROPPED = frozenset({"MPLBACKEND"})
 
+#: A stored progress bar's width in characters, as tqdm draws it in a narrow cell.
+PROGRESS_BAR_WIDTH = 10
+#: The header's measured run time: "under 10 seconds", "about 30 seconds", "about 1.5 minutes".
+RUN_TIME_LABEL = "**Expected run time:**"
+RUN_TIME_HEADER = re.compile(
+    re.escape(RUN_TIME_LABEL)
+    + r"[^\n]*?on a (?:shared )?2-core CPU(?: that other jobs were sharing)?"
+)
+RUN_TIME_STEP_S = 10
+RUN_TIME_IN_MINUTES_S = 90
+SECONDS_PER_MINUTE = 60
+
 #: Where the course lives on GitHub (``owner/name``): the Colab badge and cell point here.
 COURSE_REPOSITORY = "from-rules-to-gpt/course"
 COURSE_BRANCH = "main"
@@ -53,10 +66,13 @@ COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 COLAB_URL = "https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{name}"
 #: ``metadata.course.colab`` of the two cells :func:`add_colab_cells` manages.
 COLAB_BADGE, COLAB_SETUP = "badge", "setup"
+#: The setup cell shows only its title line: collapsed in JupyterLab, a form on Colab.
+COLAB_SETUP_METADATA = {"jupyter": {"source_hidden": True}, "cellView": "form"}
+COLAB_BADGE_NOTE = "On Colab, run the collapsed cell below first; anywhere else, skip it."
 #: Where the Colab cell clones the course on the Colab machine.
 COLAB_COURSE_DIR = "/content/course"
 COLAB_SETUP_SOURCE = f"""\
-# On Google Colab only: fetch the course and install it. Anywhere else this cell does nothing.
+# @title On Google Colab only: install the course (anywhere else this cell does nothing)
 import sys
 
 if "google.colab" in sys.modules:
@@ -132,22 +148,33 @@ def _colab_role(cell: nbformat.NotebookNode) -> str | None:
 
 
 def add_colab_cells(notebook: nbformat.NotebookNode, name: str) -> bool:
-    """Put the Colab badge and the Colab-only setup cell first in ``notebook``, in place.
+    """Put the Colab badge and the collapsed Colab-only setup cell after the title, in place.
 
-    Idempotent: existing Colab cells (found by ``metadata.course.colab``) are updated
-    and moved to the top, keeping their ids and outputs; nothing else changes. Returns
-    whether the notebook changed. Any notebook of the course; the badge opens ``name``.
+    The title and learning objectives (the first markdown cell with a ``# `` heading) come
+    first; a notebook without one gets the cells at the top. Idempotent: existing Colab
+    cells (found by ``metadata.course.colab``) are updated and moved, keeping their ids and
+    outputs; nothing else changes. Returns whether the notebook changed. Any notebook of
+    the course; the badge opens ``name``.
     """
     before = nbformat.writes(notebook)
     existing = {_colab_role(cell): cell for cell in notebook.cells if _colab_role(cell)}
     notebook.cells = [cell for cell in notebook.cells if not _colab_role(cell)]
     badge = existing.get(COLAB_BADGE) or nbformat.v4.new_markdown_cell()
-    badge.source = colab_badge_markdown(name)
+    badge.source = f"{colab_badge_markdown(name)} {COLAB_BADGE_NOTE}"
     setup = existing.get(COLAB_SETUP) or nbformat.v4.new_code_cell()
     setup.source = COLAB_SETUP_SOURCE
+    setup.metadata.update(COLAB_SETUP_METADATA)
     for cell, role in ((badge, COLAB_BADGE), (setup, COLAB_SETUP)):
         cell.metadata.setdefault("course", {})["colab"] = role
-    notebook.cells[:0] = [badge, setup]
+    title = next(
+        (
+            index + 1
+            for index, cell in enumerate(notebook.cells)
+            if cell.cell_type == "markdown" and cell.source.startswith("# ")
+        ),
+        0,
+    )
+    notebook.cells[title:title] = [badge, setup]
     return nbformat.writes(notebook) != before
 
 
@@ -250,6 +277,70 @@ def merge_consecutive_streams(notebook: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
+def _widget_state(notebook: nbformat.NotebookNode) -> dict:
+    stored = notebook.metadata.get("widgets", {})
+    return stored.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+
+
+def _progress_bar_text(model_id: str, state: dict) -> str | None:
+    """The final text of a tqdm bar widget (HTML, FloatProgress, HTML), or None if not one."""
+    children = state.get(model_id, {}).get("state", {}).get("children", [])
+    parts = [state.get(child.removeprefix("IPY_MODEL_"), {}) for child in children]
+    names = [part.get("model_name") for part in parts]
+    if names != ["HTMLModel", "FloatProgressModel", "HTMLModel"]:
+        return None
+    left, bar, right = (part["state"] for part in parts)
+    done = bar.get("value", 0) / bar["max"] if bar.get("max") else 1.0
+    filled = round(PROGRESS_BAR_WIDTH * min(max(done, 0.0), 1.0))
+    drawn = "█" * filled + " " * (PROGRESS_BAR_WIDTH - filled)
+    text = f"{left.get('value', '')}|{drawn}|{right.get('value', '')}"
+    return html.unescape(text).replace("\u2007", " ")
+
+
+def finish_progress_bars(notebook: nbformat.NotebookNode) -> int:
+    """Store each progress bar's final state as its plain text, in place; return how many.
+
+    A tqdm bar in a notebook is a widget whose plain-text copy is taken when it appears
+    ("0%| | 0/600"); GitHub and the course website show that copy, so training would
+    look as if it never ran. The saved widget state holds the finished bar.
+    """
+    state = _widget_state(notebook)
+    finished = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            text = _progress_bar_text(view["model_id"], state) if view else None
+            if text is not None and output.data.get("text/plain") != text:
+                output.data["text/plain"] = text
+                finished += 1
+    return finished
+
+
+def run_time_phrase(seconds: float) -> str:
+    """How a notebook's header states its measured run time, e.g. "about 30 seconds"."""
+    if seconds < RUN_TIME_STEP_S:
+        return f"under {RUN_TIME_STEP_S} seconds"
+    if seconds < RUN_TIME_IN_MINUTES_S:
+        return f"about {round(seconds / RUN_TIME_STEP_S) * RUN_TIME_STEP_S} seconds"
+    return f"about {round(seconds / SECONDS_PER_MINUTE * 2) / 2:g} minutes"
+
+
+def stamp_run_time(notebook: nbformat.NotebookNode) -> bool:
+    """Write ``metadata.course.run_seconds`` into the header's run time, in place.
+
+    The header says "**Expected run time:** <phrase> on a 2-core CPU"; returns whether a
+    header was found.
+    """
+    seconds = notebook.metadata.get("course", {}).get("run_seconds")
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and RUN_TIME_HEADER.search(cell.source):
+            if seconds is not None:
+                phrase = f"{RUN_TIME_LABEL} {run_time_phrase(seconds)} on a 2-core CPU"
+                cell.source = RUN_TIME_HEADER.sub(phrase, cell.source, count=1)
+            return True
+    return False
+
+
 def kernel_environment() -> dict[str, str]:
     """This process's environment for a notebook's kernel, minus :data:`KERNEL_ENV_DROPPED`."""
     return {name: value for name, value in os.environ.items() if name not in KERNEL_ENV_DROPPED}
@@ -298,6 +389,8 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
                 + "\n  ".join(problems)
             )
         notebook.metadata.setdefault("course", {})["run_seconds"] = round(seconds, 1)
+        stamp_run_time(notebook)
+        finish_progress_bars(notebook)
         write_notebook(notebook, path)
         timings[path.name] = seconds
         print(f"{path.name}: executed in {seconds:.1f} s")

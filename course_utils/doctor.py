@@ -51,6 +51,9 @@ MAINTAINER_PACKAGES = {
     "playwright": "drives the browser test",
     "ruff": "lints and formats the code; appendix notebook 12 also shows it",
 }
+#: Passing checks that notebook 00 leaves out for a learner: maintainer tools, and the CPU's
+#: bfloat16 support (it only changes the speed of a course command).
+LEARNER_HIDDEN = frozenset({*MAINTAINER_PACKAGES, "CPU bfloat16"})
 #: How long the doctor waits for ``git ls-files`` (which lists the shipped files).
 GIT_TIMEOUT_S = 10
 BUG_FIX = "run the doctor again; if this line stays, report it with the line above"
@@ -368,10 +371,15 @@ def report_lines(checks: Iterable[Check]) -> list[str]:
     return lines
 
 
-def doctor(show_paths: bool = True) -> bool:
-    """Print every check and a verdict; True when nothing is missing (warnings allowed)."""
+def doctor(show_paths: bool = True, learner: bool = False) -> bool:
+    """Print every check and a verdict; True when nothing is missing (warnings allowed).
+
+    ``learner=True`` (notebook 00) leaves out the passing lines that concern only a
+    maintainer (:data:`LEARNER_HIDDEN`); a problem or a warning is always shown.
+    """
     checks = run_checks(show_paths)
-    for line in report_lines(checks):
+    shown = [c for c in checks if not (learner and c.status == OK and c.name in LEARNER_HIDDEN)]
+    for line in report_lines(shown):
         print(line)
     problems = sum(check.status == FAIL for check in checks)
     warnings_ = sum(check.status == WARN for check in checks)

@@ -143,6 +143,10 @@ def confusion_matrix_plot(
     return ax
 
 
+#: A balanced binary task's chance accuracy, drawn on :func:`leaderboard_plot`.
+CHANCE_PERCENT = 50
+
+
 def leaderboard_plot(
     ours: Mapping[str, float], published: Mapping[str, float], title: str = "MR test accuracy"
 ) -> Figure:
@@ -155,9 +159,9 @@ def leaderboard_plot(
     styles = ("--", ":", "-.")
     for (label, value), style in zip(published.items(), styles * len(published), strict=False):
         ax.axvline(value, linestyle=style, color="grey", linewidth=1, label=f"{label}: {value}")
-    if published:
-        ax.legend(loc="lower right", fontsize=7, title="published", title_fontsize=7)
-    ax.set_xlim(40, 100)
+    ax.axvline(CHANCE_PERCENT, color="black", linewidth=1, label=f"chance: {CHANCE_PERCENT}")
+    ax.legend(loc="lower right", fontsize=7, title="references", title_fontsize=7)
+    ax.set_xlim(0, 100)
     ax.invert_yaxis()
     ax.set_xlabel("accuracy (%)")
     ax.set_title(title)

@@ -96,16 +96,20 @@ def test_student_notebooks_are_built_and_run_top_to_bottom(tmp_path):
         assert "not solved yet" in stdout
 
 
-def test_every_course_notebook_opens_with_the_colab_badge_and_setup_cell():
+def test_every_course_notebook_opens_with_its_title_then_the_colab_cells():
     for path in classroom.course_notebooks():
-        badge, setup = nbformat.read(path, as_version=4).cells[:2]
+        title, badge, setup = nbformat.read(path, as_version=4).cells[:3]
+        assert title.cell_type == "markdown" and title.source.startswith("# "), path.name
+        assert "**Learning objectives.**" in title.source, path.name
         assert badge.cell_type == "markdown", path.name
-        assert badge.source == classroom.colab_badge_markdown(path.name), path.name
+        assert badge.source.startswith(classroom.colab_badge_markdown(path.name)), path.name
+        assert len(badge.source.splitlines()) == 1, path.name
         assert classroom.colab_url(path.name).endswith(f"/blob/main/notebooks/{path.name}")
         assert setup.cell_type == "code" and setup.source == classroom.COLAB_SETUP_SOURCE
+        assert setup.metadata["jupyter"]["source_hidden"] is True, path.name
 
 
-def test_colab_cells_are_added_once_and_kept_first(tmp_path):
+def test_colab_cells_are_added_once_after_the_title(tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_markdown_cell("# 42 · Title"),
@@ -115,13 +119,25 @@ def test_colab_cells_are_added_once_and_kept_first(tmp_path):
     once = nbformat.writes(notebook)
     assert classroom.add_colab_cells(notebook, "42_title.ipynb") is False
     assert nbformat.writes(notebook) == once
-    assert [cell.source for cell in notebook.cells[2:]] == ["# 42 · Title", "1"]
-    notebook.cells.append(notebook.cells.pop(0))  # a badge that wandered off moves back up
+    assert [cell.metadata.get("course", {}).get("colab") for cell in notebook.cells] == [
+        None,
+        classroom.COLAB_BADGE,
+        classroom.COLAB_SETUP,
+        None,
+    ]
+    notebook.cells.append(notebook.cells.pop(1))  # a badge that wandered off moves back up
     assert classroom.add_colab_cells(notebook, "42_title.ipynb") is True
     assert nbformat.writes(notebook) == once
     path = tmp_path / "42_title.ipynb"
     classroom.write_notebook(notebook, path)
     assert classroom.add_colab_cells_in_place([path]) == []
+
+
+def test_colab_cells_go_first_in_a_notebook_without_a_title():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("1")]
+    classroom.add_colab_cells(notebook, "42_title.ipynb")
+    assert [cell.source for cell in notebook.cells][2:] == ["1"]
 
 
 def _run_colab_cell(monkeypatch, calls):

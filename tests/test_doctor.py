@@ -241,3 +241,14 @@ def test_make_lab_as_a_user_passes_only_the_extra_arguments(tmp_path):
     lab = next(line for line in lines if "jupyter lab" in line)
     assert lab.endswith("notebooks/00_course_map.ipynb  --no-browser")
     assert not any("allow-root" in line for line in lines)
+
+
+def test_the_learner_report_leaves_out_maintainer_lines_but_never_a_problem(capsys, monkeypatch):
+    assert doctor.doctor(show_paths=False, learner=True) is True
+    out = capsys.readouterr().out
+    assert "torch:" in out and "data: sentence_polarity" in out
+    assert not any(f"✓ {name}:" in out for name in doctor.LEARNER_HIDDEN), out
+    missing = doctor.Check("nbval", doctor.FAIL, "not installed", doctor.INSTALL_FIX)
+    monkeypatch.setattr(doctor, "run_checks", lambda show_paths: [missing])
+    assert doctor.doctor(show_paths=False, learner=True) is False
+    assert "✗ nbval: not installed" in capsys.readouterr().out

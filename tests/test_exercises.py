@@ -3,6 +3,7 @@ reports a stub as "not solved yet", and raises only in strict mode."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import Counter
 
@@ -21,12 +22,27 @@ def _majority_baseline(train, test):
     return sum(label == majority for _, label in test) / len(test)
 
 
+def _negation_scope(tokens):
+    in_scope, remaining = [], 0
+    for token in tokens:
+        if token in rules.SCOPE_BREAKERS:
+            remaining = 0
+        elif rules.is_negation(token):
+            remaining = 3
+        elif remaining:
+            in_scope.append(True)
+            remaining -= 1
+            continue
+        in_scope.append(False)
+    return in_scope
+
+
 RIGHT_AND_WRONG = {
     "check_find_numbers": (
         lambda text: re.findall(r"\d+", text),
         lambda text: re.findall(r"\d", text),
     ),
-    "check_negation_scope": (rules.negation_scope, lambda tokens: [False] * len(tokens)),
+    "check_negation_scope": (_negation_scope, lambda tokens: [False] * len(tokens)),
     "check_share_positive": (_share_positive, lambda examples: 0.5),
     "check_majority_baseline": (_majority_baseline, lambda train, test: 0.5),
     "check_my_rules": (
@@ -79,3 +95,24 @@ def test_strict_mode_follows_the_environment(monkeypatch):
     assert exercises.strict_mode()
     monkeypatch.setenv("COURSE_STRICT_CHECKS", "0")
     assert not exercises.strict_mode()
+
+
+@pytest.mark.parametrize("name", sorted(exercises.core.ANSWER_KEYS))
+def test_every_check_rejects_the_package_answer_key(name, exercise_asserts):
+    """Passing the package's own function, or a function that calls it, is not solving."""
+    check = f"check_{name}"
+    assert check in exercises.CHECK_MODULES, f"{name} has an answer key but no check"
+    for path in exercises.core.ANSWER_KEYS[name]:
+        module_name, _, function = path.partition(":")
+        module = importlib.import_module(module_name)
+        exercise_asserts.fails_with_hint(check, getattr(module, function), "answer key")
+        delegate = lambda *a, _m=module, _f=function, **k: getattr(_m, _f)(*a, **k)  # noqa: E731
+        exercise_asserts.fails_with_hint(check, delegate, "answer key")
+        assert exercises.core.answer_key(path) is getattr(module, function)  # put back
+
+
+def test_my_rules_are_checked_where_the_learner_did_not_tune(exercise_asserts):
+    """A rule that matches one dev sentence raises dev accuracy (63.7% -> 63.8%) and
+    nothing else: the check, on the folds of train, rejects it."""
+    one_dev_sentence = lambda: [rules.Rule("sadism", r"audience sadism", -1.0)]  # noqa: E731
+    exercise_asserts.fails_with_hint("check_my_rules", one_dev_sentence, "folds of train")

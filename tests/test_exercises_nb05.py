@@ -36,7 +36,16 @@ def _lemmatize_tagged(tagged):
     return lemmas
 
 
+def _measure(stem):
+    pattern = ""
+    for letter in stem:
+        vowel = letter in "aeiou" or (letter == "y" and pattern.endswith("c"))
+        pattern += "v" if vowel else "c"
+    return pattern.count("vc")
+
+
 RIGHT = {
+    "check_measure": _measure,
     "check_fit_heaps": _fit_heaps,
     "check_step_1a": _step_1a,
     "check_lemmatize_tagged": _lemmatize_tagged,
@@ -44,6 +53,8 @@ RIGHT = {
 
 #: (check, plausible wrong answer, a phrase its hint must contain)
 WRONG = [
+    ("check_measure", lambda stem: sum(letter in "aeiou" for letter in stem), "count how many"),
+    ("check_measure", lambda stem: _measure(stem.replace("y", "i")), "A y is a vowel"),
     ("check_fit_heaps", lambda n, v: tuple(reversed(_fit_heaps(n, v))), "swapped"),
     ("check_fit_heaps", lambda n, v: (np.log(_fit_heaps(n, v)[0]), _fit_heaps(n, v)[1]), "log K"),
     ("check_fit_heaps", lambda n, v: tuple(np.polyfit(n, v, deg=1)[::-1]), "logarithms"),

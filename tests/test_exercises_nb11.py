@@ -44,7 +44,7 @@ def _cheapest(entries, tolerance, *, inclusive=True, pick="cost", tie="accuracy"
 
 
 RIGHT = {
-    "check_accuracy_interval": lb.accuracy_interval,
+    "check_accuracy_interval": _interval,
     "check_pareto_front": lb.pareto_front,
     "check_cheapest_within": lb.cheapest_within,
 }

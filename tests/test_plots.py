@@ -46,7 +46,8 @@ def test_leaderboard_bars_are_the_accuracies_in_percent():
     fig = plots.leaderboard_plot({"rules": 0.6, "NB": 0.7833}, {"MNB (published)": 79.0})
     ax = fig.axes[0]
     assert [bar.get_width() for bar in ax.patches] == pytest.approx([60.0, 78.33])
-    assert [line.get_xdata()[0] for line in ax.lines] == [79.0]
+    assert [line.get_xdata()[0] for line in ax.lines] == [79.0, plots.CHANCE_PERCENT]
+    assert ax.get_xlim()[0] == 0  # bars start at 0, with chance drawn as a line
     assert plots.era_timeline().axes
 
 

@@ -41,6 +41,7 @@ CHECK_MODULES = {
     "check_glove_weight": "nb04_glove",
     "check_gradient_step": "nb02_features",
     "check_lemmatize_tagged": "nb05_text",
+    "check_measure": "nb05_text",
     "check_log_likelihoods": "nb02_features",
     "check_majority_baseline": "nb00_course_map",
     "check_mlm_loss": "nb08_bert",

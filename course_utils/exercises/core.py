@@ -8,9 +8,12 @@ but a pass raises :class:`ExerciseCheckError`.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,6 +21,40 @@ STRICT_ENV = "COURSE_STRICT_CHECKS"
 PASS_MARK, FAIL_MARK, TODO_MARK = "✓", "✗", "…"
 
 _strict_override: bool | None = None
+
+#: Each check and the package functions that answer it (``module:function``). While the
+#: learner's code runs inside that check, calling one of them fails with a hint.
+ANSWER_KEYS: dict[str, tuple[str, ...]] = {
+    "accuracy_interval": ("course_utils.leaderboard:accuracy_interval",),
+    "analogy": ("course_utils.embeddings:analogy",),
+    "block_parameters": ("course_utils.transformer:count_parameters",),
+    "bpe_segment": ("course_utils.subwords:bpe_encode",),
+    "causal_mask": ("course_utils.attention:causal_mask",),
+    "cooccurrence_ratio": ("course_utils.embeddings:cooccurrence_ratios",),
+    "distillation_loss": ("course_utils.distillation:distillation_loss",),
+    "ece": ("course_utils.evaluation:expected_calibration_error",),
+    "fit_heaps": ("course_utils.text:fit_heaps_law",),
+    "fit_temperature": ("course_utils.evaluation:fit_temperature",),
+    "glove_objective": (
+        "course_utils.embeddings:glove_loss",
+        "course_utils.exercises.nb04_glove:reference_objective",
+    ),
+    "glove_weight": ("course_utils.embeddings:glove_weight",),
+    "gradient_step": ("course_utils.exercises.nb02_features:reference_gradient_step",),
+    "lemmatize_tagged": ("course_utils.exercises.nb05_text:_reference_lemmas",),
+    "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
+    "measure": ("course_utils.text:measure",),
+    "negation_scope": ("course_utils.rules:negation_scope",),
+    "padding_mask": ("course_utils.attention:padding_mask",),
+    "ppmi": ("course_utils.embeddings:ppmi",),
+    "scaled_dot_product_attention": ("course_utils.attention:scaled_dot_product_attention",),
+    "step_1a": ("course_utils.text:step_1a",),
+    "tfidf": ("course_utils.exercises.nb02_features:reference_tfidf",),
+    "top_k": ("course_utils.gpt:top_k_filter",),
+}
+_running_check: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "running_check", default=None
+)
 
 
 class ExerciseCheckError(AssertionError):
@@ -47,16 +84,61 @@ def require(condition: bool, hint: str) -> None:
         raise CheckFailedError(hint)
 
 
+def answer_key(path: str) -> Callable[..., Any]:
+    """The package function named by ``"module:function"`` (an entry of :data:`ANSWER_KEYS`)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _answer_key_hint(path: str) -> str:
+    return (
+        f"write it yourself; {path.replace(':', '.')} is the answer key, so it is off limits "
+        "inside this exercise."
+    )
+
+
+@contextlib.contextmanager
+def _answer_keys_hidden(func: Callable[..., Any]) -> Iterator[None]:
+    """Replace the running check's answer keys, in their modules and in ``func``'s globals,
+    by functions that fail with a hint; put them back afterwards."""
+    paths = ANSWER_KEYS.get(_running_check.get() or "", ())
+    namespaces = [getattr(func, "__globals__", {})]
+    restore: list[tuple[dict[str, Any], str, Any]] = []
+    try:
+        for path in paths:
+            key = answer_key(path)
+            if func is key:
+                raise CheckFailedError(_answer_key_hint(path))
+
+            def refuse(*args: Any, _path: str = path, **kwargs: Any) -> Any:
+                raise CheckFailedError(_answer_key_hint(_path))
+
+            module = importlib.import_module(path.partition(":")[0])
+            for namespace in [vars(module), *namespaces]:
+                for name, value in list(namespace.items()):
+                    if value is key:
+                        restore.append((namespace, name, value))
+                        namespace[name] = refuse
+        yield
+    finally:
+        for namespace, name, value in reversed(restore):
+            namespace[name] = value
+
+
 def learner_call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's code; its own exceptions become a readable fail (not a traceback)."""
+    """Call the learner's code; its own exceptions become a readable fail (not a traceback).
+
+    The check's answer key (:data:`ANSWER_KEYS`) is off limits while the learner's code runs.
+    """
     if not callable(func):
         raise CheckFailedError(f"expected a function, got {type(func).__name__}.")
-    try:
-        return func(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except Exception as error:  # the learner's bug, reported as a hint
-        raise CheckFailedError(f"your code raised {type(error).__name__}: {error}") from error
+    with _answer_keys_hidden(func):
+        try:
+            return func(*args, **kwargs)
+        except (NotImplementedError, CheckFailedError):
+            raise
+        except Exception as error:  # the learner's bug, reported as a hint
+            raise CheckFailedError(f"your code raised {type(error).__name__}: {error}") from error
 
 
 @dataclass(frozen=True)
@@ -83,6 +165,7 @@ def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., Check
     def decorate(check: F) -> Callable[..., CheckResult]:
         @functools.wraps(check)
         def run(*args: Any, **kwargs: Any) -> CheckResult:
+            running = _running_check.set(name)
             try:
                 check(*args, **kwargs)
             except NotImplementedError:
@@ -93,6 +176,8 @@ def exercise_check(name: str, success: str) -> Callable[[F], Callable[..., Check
                 return _report(name, False, message)
             except CheckFailedError as failure:
                 return _report(name, False, f"{FAIL_MARK} {name}: not yet. Hint: {failure}")
+            finally:
+                _running_check.reset(running)
             return _report(name, True, f"{PASS_MARK} {name}: correct. {success}")
 
         return run

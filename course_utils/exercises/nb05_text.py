@@ -130,6 +130,36 @@ def check_fit_heaps(fit_heaps: Callable[[np.ndarray, np.ndarray], tuple[float, f
     )
 
 
+#: Porter (1980)'s own examples of m = 0, 1, 2, and words where y is a vowel or a consonant.
+MEASURE_WORDS = (
+    "tr", "ee", "tree", "y", "by", "trouble", "oats", "trees", "ivy", "troubles", "private",
+    "oaten", "orrery", "toy", "syzygy", "yell", "happy", "",
+)  # fmt: skip
+
+
+@exercise_check("measure", "m counts the VC pairs: the rules' conditions read it.")
+def check_measure(measure: Callable[[str], int]) -> None:
+    """The learner's ``measure(stem)`` computes Porter's m of a lower-case stem."""
+    for word in MEASURE_WORDS:
+        got = learner_call(measure, word)
+        expected = text.measure(word)
+        if got == expected:
+            continue
+        pattern = text.consonant_vowel_pattern(word)
+        if "y" in word:
+            hint = (
+                f"measure({word!r}) gave {got!r}, Porter's m is {expected} (its letters read "
+                f"{pattern!r}). A y is a vowel after a consonant (by, syzygy) and a consonant "
+                "otherwise (yell, toy)."
+            )
+        else:
+            hint = (
+                f"measure({word!r}) gave {got!r}, Porter's m is {expected}. Write the word as "
+                f"c and v ({pattern!r}), then count how many times a v is followed by a c."
+            )
+        raise CheckFailedError(hint)
+
+
 @exercise_check("step_1a", "Only the longest matching suffix may fire: SS keeps 'caress' whole.")
 def check_step_1a(step_1a: Callable[[str], str]) -> None:
     """The learner's ``step_1a(word)`` applies Porter's step 1a (SSES, IES, SS, S)."""
