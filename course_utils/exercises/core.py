@@ -9,9 +9,11 @@ but a pass raises :class:`ExerciseCheckError`.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any, TypeVar
 
 STRICT_ENV = "COURSE_STRICT_CHECKS"
@@ -57,6 +59,31 @@ def learner_call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
     except Exception as error:  # the learner's bug, reported as a hint
         raise CheckFailedError(f"your code raised {type(error).__name__}: {error}") from error
+
+
+def _names_used(code: CodeType) -> Iterator[str]:
+    """Global and attribute names a code object reads, its nested functions' included."""
+    yield from code.co_names
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield from _names_used(constant)
+
+
+def require_own_code(func: Callable[..., Any], *references: Callable[..., Any], what: str) -> None:
+    """Fail when the learner's ``func`` is, or calls, one of the course's ``references``: the
+    exercise is to write ``what``, and the package's function is the answer key, not an answer."""
+    target = inspect.unwrap(func)
+    module = getattr(target, "__module__", None) or ""
+    code = getattr(target, "__code__", None)
+    used = set(_names_used(code)) if isinstance(code, CodeType) else set()
+    for reference in references:
+        require(
+            target is not reference
+            and not module.startswith("course_utils")
+            and reference.__name__ not in used,
+            f"write {what} yourself: the course's own `{reference.__name__}` is what your "
+            "function is checked against, so calling it proves nothing.",
+        )
 
 
 @dataclass(frozen=True)
