@@ -10,6 +10,7 @@ with an "Open in Colab" badge and a setup cell that installs the course on Colab
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import sys
@@ -45,6 +46,12 @@ FORBIDDEN_OUTPUT = ("Traceback (most recent call last)", "Warning:", "site-packa
 #: Variables a notebook's kernel must not inherit: MPLBACKEND=Agg (headless test runs) would
 #: keep every figure out of the stored outputs.
 KERNEL_ENV_DROPPED = frozenset({"MPLBACKEND"})
+#: Where nbformat keeps widgets: the stored state, and an output's view of one widget.
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: A tqdm widget: description, bar, counts; and the width of the bar written as text.
+PROGRESS_BAR_PARTS = ["HTMLModel", "FloatProgressModel", "HTMLModel"]
+PROGRESS_BAR_WIDTH = 10
 
 #: Where the course lives on GitHub (``owner/name``): the Colab badge and cell point here.
 COURSE_REPOSITORY = "from-rules-to-gpt/course"
@@ -250,6 +257,32 @@ def merge_consecutive_streams(notebook: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
+def finish_progress_bars(notebook: nbformat.NotebookNode) -> None:
+    """Write each stored progress bar's plain text from its final state.
+
+    A tqdm bar in Jupyter is a widget whose plain-text fallback (what a viewer without
+    widgets shows) is the bar as first drawn, at 0%; the state stored with the notebook
+    holds where it ended, e.g. ``GPT: 100%|██████████| 800/800 [01:09<00:00, ...]``.
+    """
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            box = state.get(view.get("model_id", "")) if view else None
+            if not box:
+                continue
+            children = box.get("state", {}).get("children", [])
+            parts = [state.get(child.removeprefix("IPY_MODEL_"), {}) for child in children]
+            if [part.get("model_name") for part in parts] != PROGRESS_BAR_PARTS:
+                continue
+            left, bar, right = (part.get("state", {}) for part in parts)
+            done = bar.get("value", 0) / bar["max"] if bar.get("max") else 0.0
+            filled = round(PROGRESS_BAR_WIDTH * min(max(done, 0.0), 1.0))
+            drawn = "█" * filled + " " * (PROGRESS_BAR_WIDTH - filled)
+            text = f"{left.get('value', '')}|{drawn}|{right.get('value', '')}"
+            output["data"]["text/plain"] = html.unescape(text).replace("\u2007", " ")
+
+
 def kernel_environment() -> dict[str, str]:
     """This process's environment for a notebook's kernel, minus :data:`KERNEL_ENV_DROPPED`."""
     return {name: value for name, value in os.environ.items() if name not in KERNEL_ENV_DROPPED}
@@ -281,7 +314,8 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
     """Execute notebooks and save them with outputs, refusing any with problems.
 
     The Colab badge and setup cell are added first if missing (:func:`add_colab_cells`);
-    pieces of printed text are joined (:func:`merge_consecutive_streams`).
+    pieces of printed text are joined (:func:`merge_consecutive_streams`) and progress bars
+    show their final state (:func:`finish_progress_bars`).
     The measured run time is stored in ``metadata.course.run_seconds`` (the teacher
     guide's table reads it). Returns ``{name: seconds}``.
     """
@@ -291,6 +325,7 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
         add_colab_cells(notebook, path.name)
         seconds = execute_notebook(notebook, cwd=path.parent)
         merge_consecutive_streams(notebook)
+        finish_progress_bars(notebook)
         problems = notebook_problems(notebook)
         if problems:
             raise RuntimeError(
