@@ -372,7 +372,8 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
     """Execute notebooks and save them with outputs, refusing any with problems.
 
     The Colab badge and setup cell are added first if missing (:func:`add_colab_cells`);
-    pieces of printed text are joined (:func:`merge_consecutive_streams`).
+    pieces of printed text are joined (:func:`merge_consecutive_streams`) and progress bars
+    show their final state (:func:`finish_progress_bars`).
     The measured run time is stored in ``metadata.course.run_seconds`` (the teacher
     guide's table reads it). Returns ``{name: seconds}``.
     """
@@ -382,6 +383,7 @@ def execute_in_place(paths: Sequence[Path]) -> dict[str, float]:
         add_colab_cells(notebook, path.name)
         seconds = execute_notebook(notebook, cwd=path.parent)
         merge_consecutive_streams(notebook)
+        finish_progress_bars(notebook)
         problems = notebook_problems(notebook)
         if problems:
             raise RuntimeError(

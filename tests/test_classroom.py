@@ -205,3 +205,34 @@ def test_consecutive_stream_pieces_are_joined_around_other_outputs():
         ("stream", "stdout", "a\n"),
         ("stream", "stderr", "b\n"),
     ]
+
+
+def test_progress_bars_are_stored_with_their_final_text():
+    def model(name, **state):
+        return {"model_name": name, "state": state}
+
+    state = {
+        "box": model("HBoxModel", children=["IPY_MODEL_a", "IPY_MODEL_b", "IPY_MODEL_c"]),
+        "a": model("HTMLModel", value="GPT:\u2007100%"),
+        "b": model("FloatProgressModel", value=800.0, max=800.0),
+        "c": model("HTMLModel", value="\u2007800/800\u2007[01:09&lt;00:00]"),
+        "slider": model("FloatSliderModel", value=1.0),
+    }
+    bar, other = (
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": model_id},
+                "text/plain": "GPT:   0%|",
+            },
+        )
+        for model_id in ("box", "slider")
+    )
+    cell = nbformat.v4.new_code_cell("train()")
+    cell.outputs = [bar, other]
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [cell]
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state}}
+    classroom.finish_progress_bars(notebook)
+    assert bar["data"]["text/plain"] == "GPT: 100%|██████████| 800/800 [01:09<00:00]"
+    assert other["data"]["text/plain"] == "GPT:   0%|"

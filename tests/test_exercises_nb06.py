@@ -19,13 +19,23 @@ def _attend(q, k, v, mask=None, *, scale=None, softmax_dim=-1):
     return weights @ v, weights
 
 
+def _causal(n, window=None, *, off_by_one=0, future=False, self_excluded=False):
+    query, key = torch.arange(n)[:, None], torch.arange(n)[None, :]
+    mask = key <= query if not future else key >= query
+    if window is not None:
+        mask &= (query - key).abs() < window + off_by_one
+    if self_excluded:
+        mask &= key != query
+    return mask
+
+
 def _padding(lengths, max_length):
     return torch.arange(max_length) < lengths[:, None]
 
 
 RIGHT = {
     "check_scaled_dot_product_attention": _attend,
-    "check_causal_mask": lambda n: torch.ones(n, n).tril().bool(),
+    "check_causal_mask": _causal,
     "check_padding_mask": _padding,
 }
 #: name -> (wrong answer, a phrase its hint must contain)
@@ -38,10 +48,14 @@ WRONG = {
         (lambda q, k, v, mask=None: (v, _attend(q, k, v, mask)[1]), "weights @ v"),
     ],
     "check_causal_mask": [
-        (lambda n: torch.ones(n, n).tril(), "boolean"),
-        (lambda n: torch.ones(n, n).triu().bool(), "see the future"),
-        (lambda n: torch.ones(n, n).tril(-1).bool(), "attend to itself"),
-        (lambda n: torch.ones(n, n + 1).tril().bool(), "shape"),
+        (lambda n, window=None: torch.ones(n, n).tril(), "boolean"),
+        (lambda n, window=None: _causal(n, window, future=True), "see the future"),
+        (lambda n, window=None: _causal(n, window, self_excluded=True), "attend to itself"),
+        (lambda n, window=None: torch.ones(n, n + 1).tril().bool(), "shape"),
+        (lambda n, window=None: _causal(n), "most recent"),
+        (lambda n, window=None: _causal(n, window, off_by_one=1), "most recent"),
+        (lambda n, window=None: attention.causal_mask(n), "answer key"),
+        (attention.causal_mask, "answer key"),
     ],
     "check_padding_mask": [
         (lambda lengths, max_length: ~_padding(lengths, max_length), "True on the padding"),

@@ -10,13 +10,19 @@ from course_utils import exercises
 from course_utils.subwords import bpe_encode
 
 
-def _embedding_sum(model, input_ids, token_type_ids):
-    positions = torch.arange(input_ids.shape[1])
-    return (
-        model.token_embed(input_ids)
-        + model.segment_embed(token_type_ids)
-        + model.position_embed(positions)
-    )
+def _embedding_sum(model, input_ids, token_type_ids, attention_mask, *, offset=1, parts="tsp"):
+    if offset is None:
+        positions = torch.arange(input_ids.shape[1])
+    else:
+        positions = (attention_mask.cumsum(-1) - offset).clamp(min=0)
+    total = 0
+    if "t" in parts:
+        total = total + model.token_embed(input_ids)
+    if "s" in parts:
+        total = total + model.segment_embed(token_type_ids)
+    if "p" in parts:
+        total = total + model.position_embed(positions)
+    return total
 
 
 def _block_parameters(d_model, d_ff):
@@ -70,19 +76,32 @@ RIGHT = {
 WRONG = {
     "embedding_sum: LayerNorm applied": (
         "check_embedding_sum",
-        lambda model, ids, segments: model.embed_ln(_embedding_sum(model, ids, segments)),
+        lambda model, *inputs: model.embed_ln(_embedding_sum(model, *inputs)),
         "LayerNorm",
     ),
     "embedding_sum: no segments": (
         "check_embedding_sum",
-        lambda model, ids, segments: (
-            model.token_embed(ids) + model.position_embed(torch.arange(ids.shape[1]))
-        ),
+        lambda model, *inputs: _embedding_sum(model, *inputs, parts="tp"),
         "segment",
+    ),
+    "embedding_sum: no positions": (
+        "check_embedding_sum",
+        lambda model, *inputs: _embedding_sum(model, *inputs, parts="ts"),
+        "position",
+    ),
+    "embedding_sum: positions 0..L-1 whatever the padding": (
+        "check_embedding_sum",
+        lambda model, *inputs: _embedding_sum(model, *inputs, offset=None),
+        "REAL tokens",
+    ),
+    "embedding_sum: positions from 1": (
+        "check_embedding_sum",
+        lambda model, *inputs: _embedding_sum(model, *inputs, offset=0),
+        "off by one",
     ),
     "embedding_sum: positions as a batch": (
         "check_embedding_sum",
-        lambda model, ids, segments: _embedding_sum(model, ids, segments)[0],
+        lambda model, *inputs: _embedding_sum(model, *inputs)[0],
         "shape",
     ),
     "block_parameters: no biases": (

@@ -7,6 +7,8 @@ import numpy as np
 import torch.nn.functional as F
 from exercise_cases import exercise_tests
 
+from course_utils import distillation, evaluation
+
 
 def _ece(probs, labels, n_bins, *, weighted=True, confidence_of=None):
     confidence = probs.max(1) if confidence_of is None else confidence_of(probs)
@@ -23,13 +25,14 @@ def _ece(probs, labels, n_bins, *, weighted=True, confidence_of=None):
     return total if weighted else float(np.mean(gaps))
 
 
-def _kd(student, teacher, labels, temperature, alpha, *, square=True, soften_teacher=True):
-    teacher_t = teacher / temperature if soften_teacher else teacher
-    soft = F.kl_div(
-        F.log_softmax(student / temperature, -1),
-        F.softmax(teacher_t, -1),
-        reduction="batchmean",
-    )
+def _kd(student, teacher, labels, temperature, alpha, *, square=True, soften_teacher=True,
+        form="kl"):  # fmt: skip
+    p_teacher = F.softmax(teacher / temperature if soften_teacher else teacher, -1)
+    log_p_student = F.log_softmax(student / temperature, -1)
+    if form == "kl":
+        soft = F.kl_div(log_p_student, p_teacher, reduction="batchmean")
+    else:  # Hinton et al.'s cross-entropy with soft targets: the KL plus the teacher's entropy
+        soft = -(p_teacher * log_p_student).sum(-1).mean()
     scale = temperature**2 if square else 1.0
     return alpha * scale * soft + (1 - alpha) * F.cross_entropy(student, labels)
 
@@ -58,16 +61,25 @@ WRONG = {
         (lambda p, y, n: _ece(p, y, n, weighted=False), "weight each bin"),
         (lambda p, y, n: _ece(p, y, n, confidence_of=lambda q: q[:, 1]), "TOP probability"),
         (lambda p, y, n: [_ece(p, y, n)], "one number"),
+        (evaluation.expected_calibration_error, "answer key"),
+        (lambda p, y, n: evaluation.reliability_diagram(p, y, n).ece, "answer key"),
     ],
     "check_distillation_loss": [
         (lambda s, t, y, T, a: _kd(s, t, y, T, a, square=False), "T²"),
         (lambda s, t, y, T, a: _kd(s, t, y, T, a, soften_teacher=False), "BOTH"),
         (lambda s, t, y, T, a: F.cross_entropy(s, y), "expected"),
+        (lambda s, t, y, T, a: _kd(s, t, y, T, a, form="ce", square=False), "T²"),
+        (lambda s, t, y, T, a: _kd(s, t, y, T, a, form="ce") * 2, "cross-entropy form"),
+        (
+            lambda s, t, y, T, a: distillation.distillation_loss(s, t, y, temperature=T, alpha=a),
+            "answer key",
+        ),
     ],
     "check_fit_temperature": [
         (lambda z, y: _grid_temperature(z, y, grid=np.linspace(1.0, 10, 200)), "below 1"),
         (lambda z, y: 1.0, "Search"),
         (lambda z, y: -1.0, "positive"),
+        (evaluation.fit_temperature, "answer key"),
     ],
 }
 
@@ -77,3 +89,10 @@ WRONG = {
     test_wrong_answer_fails_with_its_hint,
     test_stub_is_not_solved,
 ) = exercise_tests(RIGHT, WRONG)
+
+
+def test_the_cross_entropy_form_passes_too(exercise_asserts):
+    """KL and the soft cross-entropy differ by the teacher's entropy, a constant: both pass."""
+    exercise_asserts.passes(
+        "check_distillation_loss", lambda s, t, y, T, a: _kd(s, t, y, T, a, form="ce")
+    )

@@ -45,8 +45,8 @@ def _cheapest(entries, tolerance, *, inclusive=True, pick="cost", tie="accuracy"
 
 RIGHT = {
     "check_accuracy_interval": _interval,
-    "check_pareto_front": lb.pareto_front,
-    "check_cheapest_within": lb.cheapest_within,
+    "check_pareto_front": lambda c, a: _front(c, a),
+    "check_cheapest_within": lambda e, t: _cheapest(e, t),
 }
 #: name -> (wrong answer, a phrase its hint must contain)
 WRONG = {
@@ -58,6 +58,7 @@ WRONG = {
         (lambda a, n: _interval(a, n, percent=True), "fractions, not percent"),
         (lambda a, n: (a - 0.01, a + 0.03), "half-width"),
         (lambda a, n: a, "pair"),
+        (lb.accuracy_interval, "answer key"),
     ],
     "check_pareto_front": [
         (lambda c, a: _front(c, a, sort=False), "sort the front by cost"),
@@ -66,6 +67,7 @@ WRONG = {
         (lambda c, a: list(range(len(c))), "beaten by"),
         (lambda c, a: [max(range(len(c)), key=lambda i: a[i])], "belongs on the front"),
         (lambda c, a: [str(i) for i in _front(c, a)], "list of indices"),
+        (lb.pareto_front, "answer key"),
     ],
     "check_cheapest_within": [
         (lambda e, t: _cheapest(e, t, pick="accuracy"), "lowest cost"),
@@ -73,6 +75,7 @@ WRONG = {
         (lambda e, t: _cheapest(e, t, inclusive=False), ">=, not >"),
         (lambda e, t: _cheapest(e, t, tie="cost"), "the more accurate"),
         (lambda e, t: 0, "name of one of the entries"),
+        (lambda e, t: lb.cheapest_within(e, t), "answer key"),
     ],
 }
 

@@ -25,6 +25,7 @@ CHECK_MODULES = {
     "check_analogy": "nb03_word2vec",
     "check_best_span": "nb08_bert",
     "check_block_parameters": "nb07_transformers",
+    "check_causal_lm_loss": "nb09_gpt",
     "check_bpe_segment": "nb07_transformers",
     "check_causal_mask": "nb06_attention",
     "check_cheapest_within": "nb11_leaderboard",
@@ -54,12 +55,13 @@ CHECK_MODULES = {
     "check_pep8_names": "nb12_python_craft",
     "check_ppmi": "nb03_word2vec",
     "check_refactor_preprocess": "nb12_python_craft",
+    "check_sample": "nb09_gpt",
     "check_scaled_dot_product_attention": "nb06_attention",
     "check_share_positive": "nb00_course_map",
     "check_step_1a": "nb05_text",
-    "check_temperature_probs": "nb09_gpt",
     "check_tfidf": "nb02_features",
     "check_top_k": "nb09_gpt",
+    "check_top_p": "nb09_gpt",
 }
 
 __all__ = [

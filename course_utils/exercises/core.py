@@ -27,12 +27,21 @@ _strict_override: bool | None = None
 ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "accuracy_interval": ("course_utils.leaderboard:accuracy_interval",),
     "analogy": ("course_utils.embeddings:analogy",),
+    "best_span": ("course_utils.exercises.nb08_bert:_best_span",),
     "block_parameters": ("course_utils.transformer:count_parameters",),
     "bpe_segment": ("course_utils.subwords:bpe_encode",),
     "causal_mask": ("course_utils.attention:causal_mask",),
+    "cheapest_within": ("course_utils.leaderboard:cheapest_within",),
     "cooccurrence_ratio": ("course_utils.embeddings:cooccurrence_ratios",),
+    "corrupt_chosen": (
+        "course_utils.bert:mask_tokens",
+        "course_utils.exercises.nb08_bert:_corrupted",
+    ),
     "distillation_loss": ("course_utils.distillation:distillation_loss",),
-    "ece": ("course_utils.evaluation:expected_calibration_error",),
+    "ece": (
+        "course_utils.evaluation:expected_calibration_error",
+        "course_utils.evaluation:reliability_diagram",
+    ),
     "fit_heaps": ("course_utils.text:fit_heaps_law",),
     "fit_temperature": ("course_utils.evaluation:fit_temperature",),
     "glove_objective": (
@@ -44,13 +53,17 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "lemmatize_tagged": ("course_utils.exercises.nb05_text:_reference_lemmas",),
     "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
     "measure": ("course_utils.text:measure",),
+    "mlm_loss": ("course_utils.bert:pretraining_metrics",),
     "negation_scope": ("course_utils.rules:negation_scope",),
+    "nsp_pair": ("course_utils.bert:pair_example", "course_utils.bert:truncate_pair"),
     "padding_mask": ("course_utils.attention:padding_mask",),
+    "pareto_front": ("course_utils.leaderboard:pareto_front",),
     "ppmi": ("course_utils.embeddings:ppmi",),
+    "sample": ("course_utils.gpt:generate", "course_utils.gpt:next_token_probabilities"),
     "scaled_dot_product_attention": ("course_utils.attention:scaled_dot_product_attention",),
     "step_1a": ("course_utils.text:step_1a",),
     "tfidf": ("course_utils.exercises.nb02_features:reference_tfidf",),
-    "top_k": ("course_utils.gpt:top_k_filter",),
+    "top_p": ("course_utils.gpt:top_p_filter", "course_utils.gpt:next_token_probabilities"),
 }
 _running_check: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "running_check", default=None

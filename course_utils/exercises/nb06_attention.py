@@ -14,6 +14,8 @@ AttentionFunction = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 #: and a batch of heads, with d_k large enough that forgetting the 1/√d_k shows.
 ATTENTION_SHAPES = (((), 3, 5, 16, 4), ((2,), 4, 4, 32, 8), ((2, 3), 5, 6, 64, 2))
 MASK_SIZES = (1, 2, 5, 8)
+#: Local-attention windows tried (keys per query, the query itself included).
+WINDOWS = (1, 2, 3, 6)
 PADDING_CASES = (([3, 1, 4], 4), ([2], 5), ([1, 1], 1), ([0, 2], 3))
 TOLERANCE = {"atol": 1e-5, "rtol": 1e-4}
 SEED = 6
@@ -88,33 +90,51 @@ def check_scaled_dot_product_attention(attend: AttentionFunction) -> None:
             )
 
 
-@exercise_check("causal_mask", "Position t sees positions 0..t and never the future.")
-def check_causal_mask(make_mask: Callable[[int], torch.Tensor]) -> None:
-    """The learner's ``make_mask(n)`` is the (n, n) boolean lower-triangular mask. Notebook 06."""
+@exercise_check(
+    "causal_mask",
+    "Position t sees positions 0..t and never the future; a window keeps only the most recent "
+    "of them, which bounds the cost per token (local attention).",
+)
+def check_causal_mask(make_mask: Callable[..., torch.Tensor]) -> None:
+    """The learner's ``make_mask(n, window=None)`` is the (n, n) boolean mask with True where
+    key s is at most ``window - 1`` positions before query t (s <= t). Notebook 06."""
     for n in MASK_SIZES:
-        got = learner_call(make_mask, n)
-        require(isinstance(got, torch.Tensor), f"return a torch.Tensor, got {type(got).__name__}.")
-        require(
-            tuple(got.shape) == (n, n),
-            f"for n={n} expected shape ({n}, {n}), got {tuple(got.shape)}.",
-        )
-        require(
-            got.dtype == torch.bool,
-            f"return a boolean tensor (True = may attend), got dtype {got.dtype}; try .bool().",
-        )
-        expected = attention.causal_mask(n)
-        require(
-            n == 1 or not torch.equal(got, expected.T),
-            "this lets each position see the future: True must be on and BELOW the diagonal.",
-        )
-        require(
-            bool(got.diagonal().all()),
-            "a position may attend to itself: the diagonal must be True.",
-        )
-        require(
-            torch.equal(got, expected),
-            f"for n={n} row t must be True for columns 0..t and False after; got\n{got.int()}",
-        )
+        for window in (None, *WINDOWS):
+            got = learner_call(make_mask, n, window)
+            where = f"for n={n}, window={window}"
+            require(
+                isinstance(got, torch.Tensor), f"return a torch.Tensor, got {type(got).__name__}."
+            )
+            require(
+                tuple(got.shape) == (n, n),
+                f"{where} expected shape ({n}, {n}), got {tuple(got.shape)}.",
+            )
+            require(
+                got.dtype == torch.bool,
+                f"return a boolean tensor (True = may attend), got {got.dtype}; use .bool().",
+            )
+            query, key = torch.arange(n)[:, None], torch.arange(n)[None, :]
+            expected = (key <= query) & (
+                torch.ones(n, n, dtype=torch.bool) if window is None else query - key < window
+            )
+            require(
+                not bool((got & (key > query)).any()),
+                f"{where} your mask lets a position see the future: True must be only on and "
+                "BELOW the diagonal (key s <= query t).",
+            )
+            require(
+                bool(got.diagonal().all()),
+                f"{where}: a position may attend to itself, so the diagonal must be True.",
+            )
+            require(
+                window is not None or torch.equal(got, expected),
+                f"with window=None row t must be True for every column 0..t; got\n{got.int()}",
+            )
+            require(
+                torch.equal(got, expected),
+                f"{where} position t must see exactly the {window} most recent positions, "
+                f"itself included (t - s < window); got\n{got.int()}",
+            )
 
 
 @exercise_check("padding_mask", "Padding is invisible: no query may attend to it.")

@@ -39,27 +39,46 @@ def _random_ids(shape: tuple[int, int], upper: int, generator: torch.Generator) 
     return torch.randint(0, upper, shape, generator=generator)
 
 
+def _padded_mask(shape: tuple[int, int], generator: torch.Generator) -> torch.Tensor:
+    """Attention masks (1 = token, 0 = padding): row 0 full, then left- and right-padded rows."""
+    batch, length = shape
+    mask = torch.ones(shape, dtype=torch.long)
+    for row in range(1, batch):
+        pads = int(torch.randint(1, length, (1,), generator=generator))
+        if row % 2:
+            mask[row, :pads] = 0  # left padding, as in batched generation
+        else:
+            mask[row, length - pads :] = 0  # right padding
+    return mask
+
+
 @exercise_check(
     "embedding_sum",
-    "Three lookups, one shape: (batch, length, d_model). The sum is what the first block reads "
-    "(after a LayerNorm).",
+    "Three lookups, one shape: (batch, length, d_model). A position is an index you compute, so "
+    "padding on either side leaves every word's input unchanged.",
 )
 def check_embedding_sum(
-    embedding_sum: Callable[[TinyBert, torch.Tensor, torch.Tensor], torch.Tensor],
+    embedding_sum: Callable[[TinyBert, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> None:
-    """The learner's ``embedding_sum(model, input_ids, token_type_ids)`` adds the token,
-    segment and position embeddings of a :class:`TinyBert` (before its LayerNorm)."""
+    """The learner's ``embedding_sum(model, input_ids, token_type_ids, attention_mask)`` adds
+    the token, segment and position embeddings of a :class:`TinyBert` (before its LayerNorm),
+    with positions counted from each row's first real token."""
     torch.manual_seed(CHECK_SEED)
     model = TinyBert(EMBEDDING_CONFIG).eval()
     generator = torch.Generator().manual_seed(CHECK_SEED)
     for shape in EMBEDDING_SHAPES:
         ids = _random_ids(shape, EMBEDDING_CONFIG.vocab_size, generator)
         segments = _random_ids(shape, EMBEDDING_CONFIG.type_vocab_size, generator)
+        mask = _padded_mask(shape, generator)
+        real = mask.bool()
         with torch.no_grad():
             tokens = model.token_embed(ids)
-            positions = model.position_embed(torch.arange(shape[1]))
+            positions = model.position_embed((mask.cumsum(-1) - 1).clamp(min=0))
             expected = tokens + model.segment_embed(segments) + positions
-            got = learner_call(embedding_sum, model, ids, segments)
+            naive = (
+                tokens + model.segment_embed(segments) + model.position_embed.weight[: shape[1]]
+            )
+            got = learner_call(embedding_sum, model, ids, segments, mask)
         expected_shape = (*shape, EMBEDDING_CONFIG.d_model)
         require(
             isinstance(got, torch.Tensor) and tuple(got.shape) == expected_shape,
@@ -67,25 +86,45 @@ def check_embedding_sum(
             f"= {expected_shape}, got "
             f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}.",
         )
+
+        def same(
+            reference: torch.Tensor, got: torch.Tensor = got, real: torch.Tensor = real
+        ) -> bool:
+            """Equal on the real tokens (what sits at a padding position does not matter)."""
+            return torch.allclose(got[real], reference[real], atol=EMBEDDING_TOLERANCE)
+
         require(
-            not torch.allclose(got, model.embed_ln(expected), atol=EMBEDDING_TOLERANCE),
+            not same(model.embed_ln(expected)) and not same(model.embed_ln(naive)),
             "you applied the LayerNorm; return the plain sum, before it.",
         )
         missing = {
-            "segment": tokens + positions,
+            "segment": expected - model.segment_embed(segments),
             "position": expected - positions,
             "token": expected - tokens,
         }
         for name, partial in missing.items():
-            require(
-                not torch.allclose(got, partial, atol=EMBEDDING_TOLERANCE),
-                f"the {name} embedding is missing from your sum.",
-            )
+            require(not same(partial), f"the {name} embedding is missing from your sum.")
+        shifted = (
+            tokens
+            + model.segment_embed(segments)
+            + model.position_embed(mask.cumsum(-1).clamp(max=EMBEDDING_CONFIG.max_position - 1))
+        )
         require(
-            torch.allclose(got, expected, atol=EMBEDDING_TOLERANCE),
+            not same(shifted),
+            "off by one: a row's first real token is at position 0 (attention_mask.cumsum(-1) "
+            "counts it as 1).",
+        )
+        require(
+            not same(naive) or bool(real.all()),
+            "the positions must count each row's REAL tokens from 0: in a left-padded row the "
+            "first word sits at position 0, not at the number of pads before it. Compute them "
+            "from the attention mask (its running sum, minus one).",
+        )
+        require(
+            same(expected),
             "the shape is right but the values differ. Look up model.token_embed with the "
             "token ids, model.segment_embed with the segment ids and model.position_embed "
-            "with the positions 0, 1, ..., length-1, then add the three.",
+            "with each token's position, then add the three.",
         )
 
 

@@ -1,4 +1,5 @@
-"""Checks for notebook 09 (GPT): temperature, top-k filtering, a few-shot prompt."""
+"""Checks for notebook 09 (GPT): the causal LM loss, top-k and top-p filtering, a sampling
+loop, a few-shot prompt."""
 
 from __future__ import annotations
 
@@ -6,22 +7,53 @@ import random
 from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 
 from course_utils.exercises.core import exercise_check, learner_call, require
 from course_utils.gpt import (
     ARROW,
     SEPARATOR,
     TASK_LETTERS,
+    generate,
     make_episode,
     top_k_filter,
+    top_p_filter,
 )
+from course_utils.transformer import TinyGPT, TinyGPTConfig
 
 CHECK_SEED = 9
 #: (rows, vocabulary) shapes of the logits the learner's functions are tried on.
 LOGIT_SHAPES = ((1, 5), (4, 65), (3, 1000))
-TEMPERATURES = (0.5, 1.0, 2.0)
 TOP_KS = (1, 3, 5)
+#: Nucleus masses tried. p = 1 is left out: summed in float32, as a learner will, the mass
+#: before the last of 1,000 tokens rounds up to 1 (the package sums in float64).
+TOP_PS = (0.05, 0.5, 0.9, 0.97)
 TOLERANCE = 1e-6
+#: (batch, length, vocabulary) of the logits the learner's causal LM loss is tried on.
+LOSS_SHAPES = ((1, 2, 5), (4, 16, 65), (2, 9, 300))
+LOSS_RTOL = 1e-5
+#: A tiny GPT the learner's sampling loop drives (a context of 8, so that prompts get cropped).
+SAMPLER_CONFIG = TinyGPTConfig(
+    vocab_size=12, max_position=8, d_model=16, num_layers=1, num_heads=2, d_ff=32, dropout=0.0
+)
+SAMPLE_NEW_TOKENS = 12
+#: Scales the tiny GPT's (tied) embeddings so that its next-token distributions are peaked,
+#: as a trained model's are: near-uniform ones hide a temperature applied in the wrong place.
+SAMPLER_SHARPNESS = 10.0
+#: Decoding settings in the order their hints teach: (temperature, top_k, top_p, hint).
+SAMPLING_SETTINGS = (
+    (0.0, None, None, "temperature 0 is greedy: take the argmax of the LAST position's "
+     "logits (model(idx)[:, -1, :]) and draw nothing."),
+    (1.0, None, None, "take the LAST position's logits (model(idx)[:, -1, :]), their softmax, "
+     "and draw one token with torch.multinomial(probs, 1, generator=generator); append it "
+     "and repeat."),
+    (0.7, None, None, "divide the logits by the temperature before the softmax."),
+    (1.0, 4, None, "with top_k, keep the k largest logits (your top_k) before the softmax."),
+    (0.8, None, 0.8, "with top_p, filter the temperature-scaled logits with your top_p "
+     "before the softmax: divide by T first, then filter."),
+    (1.3, 6, 0.9, "apply the temperature, then top-k, then top-p on what top-k kept, then "
+     "the softmax and one draw."),
+)  # fmt: skip
 #: Episodes the learner's prompt builder is compared with the course's format on.
 PROMPT_EPISODES = 20
 
@@ -39,35 +71,51 @@ def _tensor_of_shape(got: object, shape: tuple[int, ...], what: str) -> None:
 
 
 @exercise_check(
-    "temperature_probs",
-    "Dividing the logits by T before the softmax sharpens (T < 1) or flattens (T > 1) the "
-    "distribution; T → 0 is greedy.",
+    "causal_lm_loss",
+    "The logits at position t are the model's guess for token t + 1: one sequence of L "
+    "tokens holds L - 1 next-token examples, all scored in one pass.",
 )
-def check_temperature_probs(
-    temperature_probs: Callable[[torch.Tensor, float], torch.Tensor],
+def check_causal_lm_loss(
+    causal_lm_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> None:
-    """``temperature_probs(logits, temperature)`` is ``softmax(logits / T)`` over the last axis."""
+    """``causal_lm_loss(logits, ids)``: the mean cross-entropy of ``logits[:, :-1]`` (B, L, V)
+    against the next tokens ``ids[:, 1:]`` (B, L)."""
     generator = torch.Generator().manual_seed(CHECK_SEED)
-    for shape in LOGIT_SHAPES:
-        logits = _logits(shape, generator)
-        for temperature in TEMPERATURES:
-            got = learner_call(temperature_probs, logits.clone(), temperature)
-            _tensor_of_shape(got, shape, "probabilities")
-            require(
-                torch.allclose(got.sum(-1), torch.ones(shape[0]), atol=TOLERANCE),
-                "each row must be a probability distribution (sum to 1): apply the softmax over "
-                "the vocabulary, the last axis.",
-            )
-            require(
-                not torch.allclose(got, (logits * temperature).softmax(-1), atol=TOLERANCE)
-                or temperature == 1.0,
-                "divide the logits by the temperature; you multiplied.",
-            )
-            require(
-                torch.allclose(got, (logits / temperature).softmax(-1), atol=TOLERANCE),
-                "scale the logits first, then take the softmax: softmax(logits / T); scaling "
-                "the probabilities afterwards is not the same.",
-            )
+    for batch, length, vocab in LOSS_SHAPES:
+        logits = torch.randn(batch, length, vocab, generator=generator) * 2
+        ids = torch.randint(0, vocab, (batch, length), generator=generator)
+        got = learner_call(causal_lm_loss, logits.clone(), ids.clone())
+        require(
+            isinstance(got, torch.Tensor) and got.numel() == 1,
+            "return the loss as a one-number tensor (the mean over every predicted position), "
+            f"got {tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}.",
+        )
+        flat = logits[:, :-1].reshape(-1, vocab)
+        expected = F.cross_entropy(flat, ids[:, 1:].reshape(-1))
+        unshifted = F.cross_entropy(logits.reshape(-1, vocab), ids.reshape(-1))
+        backwards = F.cross_entropy(logits[:, 1:].reshape(-1, vocab), ids[:, :-1].reshape(-1))
+        got = got.reshape(()).float()
+        require(
+            not torch.isclose(got, unshifted, rtol=LOSS_RTOL),
+            "no shift: the logits at position t must be scored against token t + 1, not token "
+            "t (which the model was given). Drop the last position's logits and the first "
+            "token.",
+        )
+        require(
+            not torch.isclose(got, backwards, rtol=LOSS_RTOL),
+            "you shifted the wrong way: logits[:, 1:] against ids[:, :-1] predicts each token "
+            "from the one after it. Pair logits[:, :-1] with ids[:, 1:].",
+        )
+        require(
+            flat.shape[0] == 1 or not torch.isclose(got, expected * flat.shape[0], rtol=LOSS_RTOL),
+            "average the cross-entropy over the predicted positions instead of summing it.",
+        )
+        require(
+            torch.isclose(got, expected, rtol=LOSS_RTOL),
+            f"for logits of shape {(batch, length, vocab)} expected {expected.item():.5f}, got "
+            f"{got.item():.5f}. Flatten logits[:, :-1] to (B·(L-1), V) and ids[:, 1:] to "
+            "(B·(L-1),), then take F.cross_entropy, which applies the log-softmax itself.",
+        )
 
 
 @exercise_check(
@@ -104,6 +152,111 @@ def check_top_k(top_k: Callable[[torch.Tensor, int], torch.Tensor]) -> None:
             require(
                 torch.allclose(got[kept], logits[kept]),
                 "leave the kept logits unchanged (do not renormalise or rescale them).",
+            )
+
+
+@exercise_check(
+    "top_p",
+    "Nucleus sampling adapts the size of the candidate set: a handful of tokens when the model "
+    "is sure, many when it is not.",
+)
+def check_top_p(top_p: Callable[[torch.Tensor, float], torch.Tensor]) -> None:
+    """``top_p(logits, p)`` keeps the smallest set of most likely tokens whose probability
+    reaches ``p`` and sets the rest to ``-inf``, like :func:`course_utils.gpt.top_p_filter`."""
+    generator = torch.Generator().manual_seed(CHECK_SEED)
+    for shape in LOGIT_SHAPES:
+        logits = _logits(shape, generator)
+        probs = logits.softmax(-1)
+        for p in TOP_PS:
+            got = learner_call(top_p, logits.clone(), p)
+            _tensor_of_shape(got, shape, "the filtered logits")
+            kept = torch.isfinite(got)
+            expected = torch.isfinite(top_p_filter(logits, p))
+            require(
+                not torch.allclose(got.sum(-1), torch.ones(shape[0])),
+                "return the filtered LOGITS (the rest set to -inf), not probabilities: the "
+                "softmax comes afterwards, in the sampling loop.",
+            )
+            require(
+                bool(expected.all()) or not bool((got[~expected] == 0).all()),
+                "set the removed logits to -inf (not 0: a logit of 0 still gets probability).",
+            )
+            require(
+                bool(kept.any(-1).all()),
+                f"with p={p} every row must keep at least its most likely token.",
+            )
+            lowest_kept = probs.masked_fill(~kept, float("inf")).amin(-1)
+            highest_dropped = probs.masked_fill(kept, float("-inf")).amax(-1)
+            require(
+                bool((lowest_kept >= highest_dropped).all()),
+                "keep the MOST likely tokens: sort the probabilities in descending order "
+                "before the running sum (torch.sort(..., descending=True)).",
+            )
+            mass = (probs * kept).sum(-1)
+            require(
+                bool((mass >= p - TOLERANCE).all()),
+                f"with p={p} your kept tokens hold only {mass.min().item():.3f} of the "
+                "probability: keep the token whose probability makes the running sum reach p "
+                "too (keep a token when the mass BEFORE it is still below p).",
+            )
+            require(
+                torch.equal(kept, expected),
+                f"with p={p} you kept {kept.sum(-1).tolist()} tokens per row where the smallest "
+                f"set reaching p has {expected.sum(-1).tolist()}: stop at the first token whose "
+                "running sum reaches p.",
+            )
+            require(
+                torch.allclose(got[kept], logits[kept]),
+                "leave the kept logits unchanged (do not renormalise or rescale them).",
+            )
+
+
+SampleFunction = Callable[..., torch.Tensor]
+
+
+@exercise_check(
+    "sample",
+    "Every decoding method is this loop; only the few lines that reshape the distribution "
+    "before torch.multinomial differ.",
+)
+def check_sample(sample: SampleFunction) -> None:
+    """``sample(model, idx, new_tokens, temperature, top_k, top_p, generator)`` draws the same
+    tokens as :func:`course_utils.gpt.generate` under the same seed."""
+    torch.manual_seed(CHECK_SEED)
+    model = TinyGPT(SAMPLER_CONFIG).eval()
+    with torch.no_grad():
+        model.token_embed.weight.mul_(SAMPLER_SHARPNESS)
+    generator = torch.Generator().manual_seed(CHECK_SEED)
+    prompts = (
+        torch.randint(0, SAMPLER_CONFIG.vocab_size, (1, 3), generator=generator),
+        torch.randint(0, SAMPLER_CONFIG.vocab_size, (3, 5), generator=generator),
+    )
+    for temperature, top_k, top_p, hint in SAMPLING_SETTINGS:
+        for seed, prompt in enumerate(prompts):
+            expected = generate(model, prompt, SAMPLE_NEW_TOKENS, temperature=temperature,
+                                top_k=top_k, top_p=top_p,
+                                generator=torch.Generator().manual_seed(seed))  # fmt: skip
+            with torch.no_grad():
+                got = learner_call(sample, model, prompt.clone(), SAMPLE_NEW_TOKENS,
+                                   temperature, top_k, top_p,
+                                   torch.Generator().manual_seed(seed))  # fmt: skip
+            require(
+                isinstance(got, torch.Tensor) and got.shape == expected.shape,
+                f"return the prompt followed by the new tokens, shape (batch, length + "
+                f"new_tokens) = {tuple(expected.shape)}, got "
+                f"{tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__}. "
+                "Crop the context to the model's last max_position tokens before each step.",
+            )
+            require(
+                torch.equal(got[:, : prompt.shape[1]], prompt),
+                "keep the prompt at the start of what you return.",
+            )
+            differ = (got != expected).any(0).nonzero().flatten().tolist()
+            first = differ[0] - prompt.shape[1] + 1 if differ else 0
+            require(
+                not differ,
+                f"with temperature={temperature}, top_k={top_k}, top_p={top_p} your tokens "
+                f"leave the reference at new token {first}: {hint}",
             )
 
 

@@ -85,7 +85,8 @@ def check_distillation_loss(
     loss_fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, float, float], torch.Tensor],
 ) -> None:
     """``loss_fn(student_logits, teacher_logits, labels, T, alpha)`` equals
-    ``alpha * T² * KL(softmax(teacher/T) || softmax(student/T)) + (1 - alpha) * CE``."""
+    ``alpha * T² * KL(softmax(teacher/T) || softmax(student/T)) + (1 - alpha) * CE``, or the
+    same with the soft cross-entropy in place of the KL (larger by the teacher's entropy)."""
     generator = torch.Generator().manual_seed(CHECK_SEED)
     for rows, classes in PROBLEM_SHAPES:
         student = torch.randn(rows, classes, generator=generator)
@@ -96,23 +97,33 @@ def check_distillation_loss(
             # the soft term alone, T² included (alpha = 1 switches the hard term off)
             soft = float(distillation_loss(student, teacher, labels, temperature=temperature,
                                            alpha=1.0))  # fmt: skip
+            p_teacher = F.softmax(teacher / temperature, dim=-1)
+            entropy = float(-(p_teacher * p_teacher.log()).sum(-1).mean()) * temperature**2
             for alpha in ALPHAS:
                 got = learner_call(loss_fn, student.clone(), teacher.clone(), labels.clone(),
                                    temperature, alpha)  # fmt: skip
                 got = _number(got, "the loss")
-                expected = alpha * soft + (1 - alpha) * hard
-                forgot_square = alpha * soft / temperature**2 + (1 - alpha) * hard
+                # KL(teacher || student) = CE(teacher, student) - H(teacher): either form is right
+                forms = (alpha * soft, alpha * (soft + entropy))
+                expected = [form + (1 - alpha) * hard for form in forms]
+                forgot_square = [form / temperature**2 + (1 - alpha) * hard for form in forms]
                 require(
-                    temperature == 1.0 or alpha == 0.0 or abs(got - forgot_square) > TOLERANCE,
-                    "multiply the soft (KL) term by T²: without it, its gradients shrink as "
-                    "1/T² and high temperatures barely teach.",
+                    temperature == 1.0
+                    or alpha == 0.0
+                    or all(abs(got - wrong) > TOLERANCE for wrong in forgot_square),
+                    "multiply the soft term by T²: without it, its gradients shrink as 1/T² and "
+                    "high temperatures barely teach.",
                 )
                 require(
-                    abs(got - expected) < LOSS_TOLERANCE * max(1.0, abs(expected)),
-                    f"at T={temperature}, alpha={alpha}: expected {expected:.5f}, got "
-                    f"{got:.5f}. Soften BOTH logits by T, take KL(teacher || student) averaged "
-                    "over the rows (F.kl_div(F.log_softmax(s / T, -1), F.softmax(t / T, -1), "
-                    "reduction='batchmean')), times T² and alpha, plus (1 - alpha) × CE.",
+                    any(
+                        abs(got - right) < LOSS_TOLERANCE * max(1.0, abs(right))
+                        for right in expected
+                    ),
+                    f"at T={temperature}, alpha={alpha}: expected {expected[0]:.5f} (KL form) or "
+                    f"{expected[1]:.5f} (cross-entropy form), got {got:.5f}. Soften BOTH logits "
+                    "by T, compare the teacher's probabilities with the student's (KL or "
+                    "cross-entropy, averaged over the rows), multiply by T² and alpha, and add "
+                    "(1 - alpha) × the ordinary cross-entropy with the labels, at T = 1.",
                 )
 
 
