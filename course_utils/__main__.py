@@ -39,7 +39,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _notebook_paths(names: Sequence[str]) -> list[Path]:
-    from course_utils.classroom import course_notebooks
+    from course_utils.classroom.student import course_notebooks
 
     paths = [Path(name) for name in names] or course_notebooks()
     missing = [str(path) for path in paths if not path.is_file()]
@@ -49,7 +49,7 @@ def _notebook_paths(names: Sequence[str]) -> list[Path]:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from course_utils.classroom import execute_in_place
+    from course_utils.classroom.execute import execute_in_place
 
     timings = execute_in_place(_notebook_paths(args.notebooks))
     print(f"total: {sum(timings.values()):.1f} s for {len(timings)} notebook(s)")
@@ -57,7 +57,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    from course_utils.classroom import STUDENT_DIR, build_student_notebooks
+    from course_utils.classroom.student import STUDENT_DIR, build_student_notebooks
 
     out_dir = Path(args.out) if args.out else STUDENT_DIR
     written = build_student_notebooks(_notebook_paths(args.notebooks), out_dir)
