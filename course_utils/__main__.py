@@ -67,7 +67,7 @@ def _student(args: argparse.Namespace) -> int:
 
 def _train_vectors(args: argparse.Namespace) -> int:
     from course_utils.checkpoints import load_provenance
-    from course_utils.embeddings import VECTOR_RECIPES, train_vectors
+    from course_utils.experiments.vectors import VECTOR_RECIPES, train_vectors
 
     if args.name not in VECTOR_RECIPES:
         print(f"Unknown recipe {args.name!r}; choose one of {sorted(VECTOR_RECIPES)}.")
@@ -94,7 +94,7 @@ def _train_vectors(args: argparse.Namespace) -> int:
 
 def _train_glove(args: argparse.Namespace) -> int:
     from course_utils.checkpoints import load_provenance
-    from course_utils.embeddings import GLOVE_CHECKPOINT, train_glove_vectors
+    from course_utils.experiments.vectors import GLOVE_CHECKPOINT, train_glove_vectors
 
     path = train_glove_vectors(
         device=args.device,

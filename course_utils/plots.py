@@ -414,7 +414,7 @@ def learning_curve_plot(
 ) -> Figure:
     """Benchmark scores against training tokens (log scale), one line per architecture.
 
-    ``points`` as :func:`course_utils.embeddings.load_learning_curve` returns them.
+    ``points`` as :func:`course_utils.experiments.vectors.load_learning_curve` returns them.
     Notebook 03.
     """
     architectures = list(dict.fromkeys(str(point["architecture"]) for point in points))
@@ -585,7 +585,7 @@ def glove_weighting_plot(
     count_range: tuple[float, float] = WEIGHTING_COUNT_RANGE,
 ) -> Figure:
     """GloVe's weighting f(x) for each (x_max, alpha) setting on a log count axis. Notebook 04."""
-    from course_utils.embeddings import glove_weight
+    from course_utils.vectors.glove import glove_weight
 
     if not settings:
         raise ValueError("give at least one (x_max, alpha) setting to plot.")

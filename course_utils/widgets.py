@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from matplotlib.figure import Figure
 
-    from course_utils.embeddings import Vocab
     from course_utils.leaderboard import LeaderboardRow
+    from course_utils.vectors.counts import Vocab
 
 POSITIVE_COLOR, NEGATIVE_COLOR, NEGATED_STYLE = (
     "#2ca02c",
@@ -242,7 +242,7 @@ def neighbours_html(models: WordVectors, word: str, topn: int = NEIGHBOURS_SHOWN
 
 def analogy_html(models: WordVectors, a: str, b: str, c: str, topn: int = NEIGHBOURS_SHOWN) -> str:
     """Answers to "a is to b as c is to ?" (nearest to b - a + c) in each model. Notebook 03."""
-    from course_utils.embeddings import analogy
+    from course_utils.vectors.benchmarks import analogy
 
     a, b, c = (word.strip().lower() for word in (a, b, c))
     columns: dict[str, list[tuple[str, float]] | str] = {}
@@ -513,7 +513,7 @@ def ratio_table_html(
 
     Ratios far from 1 are bold; with ``models``, the nearest neighbours of i and j follow.
     """
-    from course_utils.embeddings import cooccurrence_ratios
+    from course_utils.vectors.glove import cooccurrence_ratios
 
     words = text.lower().split()
     if len(words) < RATIO_MIN_WORDS:

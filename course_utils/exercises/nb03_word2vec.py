@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from gensim.models import KeyedVectors
 
-from course_utils.embeddings import ppmi
 from course_utils.exercises.core import exercise_check, learner_call, require
+from course_utils.vectors.counts import ppmi
 
 SEED = 3
 #: Co-occurrence matrices the PPMI check tries: (rows, columns, Poisson mean), with zeros.

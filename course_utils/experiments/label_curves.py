@@ -136,12 +136,12 @@ def _ppmi_svd_vectors() -> Any:
     co-occurrence table (window 5), cut to 100 dimensions by truncated SVD."""
     from gensim.models import KeyedVectors
 
-    from course_utils import embeddings
+    from course_utils.vectors import counts as vectors_counts
 
     sentences = data.corpus_sentences()
-    vocab = embeddings.build_vocab(sentences, max_size=le.PPMI_VOCABULARY)
-    counts = embeddings.cooccurrence(sentences, vocab, window=le.PPMI_WINDOW)
-    matrix = embeddings.svd_vectors(embeddings.ppmi(counts), le.PPMI_DIMENSIONS)
+    vocab = vectors_counts.build_vocab(sentences, max_size=le.PPMI_VOCABULARY)
+    counts = vectors_counts.cooccurrence(sentences, vocab, window=le.PPMI_WINDOW)
+    matrix = vectors_counts.svd_vectors(vectors_counts.ppmi(counts), le.PPMI_DIMENSIONS)
     vectors = KeyedVectors(vector_size=le.PPMI_DIMENSIONS)
     vectors.add_vectors(vocab.words, matrix.astype(np.float32))
     return vectors
