@@ -22,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-from course_utils import data, text
+from course_utils import data
 from course_utils.bert import (
     AUTO_PRECISION,
     BertVocab,
@@ -54,6 +54,7 @@ from course_utils.checkpoints import (
 from course_utils.hf_convert import tiny_bert_to_hf
 from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
 from course_utils.subwords import train_wordpiece
+from course_utils.text import tagging
 from course_utils.transformer import (
     TinyBert,
     TinyBertConfig,
@@ -611,12 +612,12 @@ def mr_task(tokenizer: PreTrainedTokenizerFast) -> TaskData:
 
 def pos_task(tokenizer: PreTrainedTokenizerFast) -> TaskData:
     """Universal POS tags of the treebank sample, one label on each word's first piece."""
-    train_pool, test = text.split_tagged_sentences(text.load_tagged_sentences("treebank"))
+    train_pool, test = tagging.split_tagged_sentences(tagging.load_tagged_sentences("treebank"))
     train_pool, dev = train_pool[:-POS_DEV_SENTENCES], train_pool[-POS_DEV_SENTENCES:]
     tags = tuple(sorted({tag for sentence in train_pool for _, tag in sentence}))
     index = {tag: i for i, tag in enumerate(tags)}
 
-    def encode(sentences: list[text.TaggedSentence]) -> list[LabelledIds]:
+    def encode(sentences: list[tagging.TaggedSentence]) -> list[LabelledIds]:
         words = [[word for word, _ in sentence] for sentence in sentences]
         encoded = tokenizer(
             words,

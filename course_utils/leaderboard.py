@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from course_utils import data, features, rules, text
+from course_utils import data, features, rules
 from course_utils.evaluation import PUBLISHED_MR_ACCURACY, accuracy
+from course_utils.text import normalization
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -387,7 +388,7 @@ def stemmed_tokenizer(stemmer: str) -> Callable[[str], list[str]]:
         raise ValueError(f"unknown stemmer {stemmer!r}; choose from {sorted(STEMMER_NAMES)}.")
 
     def tokenize(sentence: str) -> list[str]:
-        return text.normalize(features.BOW_TOKEN_PATTERN.findall(sentence), stem=stemmer)
+        return normalization.normalize(features.BOW_TOKEN_PATTERN.findall(sentence), stem=stemmer)
 
     return tokenize
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from course_utils.evaluation import ReliabilityDiagram
-from course_utils.text import HEAPS_MIN_TOKENS
+from course_utils.text.normalization import HEAPS_MIN_TOKENS
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -549,9 +549,9 @@ def heaps_law_plot(
 ) -> Figure:
     """Distinct words against tokens read, log-log, each with its Heaps' law fit (notebook 05).
 
-    ``curves`` maps a label to :func:`course_utils.text.type_token_curve`'s output, ``fits``
-    the same labels to ``(K, beta)``; a fit is a straight line of slope beta on these axes,
-    drawn from ``min_tokens`` on (the range it was fitted on).
+    ``curves`` maps a label to :func:`course_utils.text.normalization.type_token_curve`'s
+    output, ``fits`` the same labels to ``(K, beta)``; a fit is a straight line of slope beta
+    on these axes, drawn from ``min_tokens`` on (the range it was fitted on).
     """
     missing = [label for label in curves if label not in fits]
     if missing:

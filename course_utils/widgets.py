@@ -27,7 +27,9 @@ from course_utils.features import LinearTextModel
 from course_utils.plots import reliability_plot
 from course_utils.rules import Firing, SentimentClassifier, predict_label
 from course_utils.seq2seq import AttentionMap
-from course_utils.text import PosTagger, compare_normalizers, porter_trace
+from course_utils.text.normalization import compare_normalizers
+from course_utils.text.porter import porter_trace
+from course_utils.text.tagging import PosTagger
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
