@@ -24,23 +24,11 @@ from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
 from course_utils import data
 from course_utils.bert import (
-    AUTO_PRECISION,
-    BertVocab,
-    FineTuningConfig,
-    LabelledIds,
-    PretrainingBatchFn,
-    PretrainingConfig,
-    PretrainingCorpus,
-    PretrainingHistory,
-    PretrainingState,
-    evaluate_pretraining,
-    fine_tune,
-    first_piece_labels,
+    TinyBert,
+    TinyBertConfig,
+    TinyBertForSequenceClassification,
+    TinyBertForTokenClassification,
     init_from_word_vectors,
-    labelled_accuracy,
-    masked_batch,
-    pretrain,
-    with_resolved_precision,
 )
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
@@ -51,17 +39,30 @@ from course_utils.checkpoints import (
     save_checkpoint,
     save_results,
 )
+from course_utils.fine_tuning import (
+    FineTuningConfig,
+    LabelledIds,
+    fine_tune,
+    first_piece_labels,
+    labelled_accuracy,
+)
 from course_utils.hf_convert import tiny_bert_to_hf
+from course_utils.pretraining import (
+    BertVocab,
+    PretrainingBatchFn,
+    PretrainingConfig,
+    PretrainingCorpus,
+    PretrainingHistory,
+    PretrainingState,
+    evaluate_pretraining,
+    masked_batch,
+    pretrain,
+)
 from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
 from course_utils.subwords import train_wordpiece
 from course_utils.text import tagging
-from course_utils.transformer import (
-    TinyBert,
-    TinyBertConfig,
-    TinyBertForSequenceClassification,
-    TinyBertForTokenClassification,
-    count_parameters,
-)
+from course_utils.training import AUTO_PRECISION, with_resolved_precision
+from course_utils.transformer import count_parameters
 
 MODELS_DIR = CHECKPOINT_DIR / "models"
 TINY_BERT = "tiny-bert"

@@ -29,25 +29,29 @@ from course_utils.checkpoints import (
     save_results,
 )
 from course_utils.gpt import (
-    ICL_BLOCK,
-    ICL_CHARS,
-    ICL_SMEAR_WIDTH,
-    TASKS,
     CharTokenizer,
     LMHistory,
     LMTrainingConfig,
+    TinyGPT,
+    TinyGPTConfig,
     TrainingState,
     char_batches,
     estimate_loss,
     generate,
-    icl_accuracy,
-    icl_batches,
     train_lm,
     train_val_split,
 )
 from course_utils.hf_convert import hf_char_tokenizer, tiny_gpt_to_hf
+from course_utils.icl import (
+    ICL_BLOCK,
+    ICL_CHARS,
+    ICL_SMEAR_WIDTH,
+    TASKS,
+    icl_accuracy,
+    icl_batches,
+)
 from course_utils.reproducibility import resolve_device, set_seed, torch_threads
-from course_utils.transformer import TinyGPT, TinyGPTConfig, count_parameters
+from course_utils.transformer import count_parameters
 
 MODELS_DIR = CHECKPOINT_DIR / "models"
 WEIGHTS_NAME = "model"

@@ -25,7 +25,8 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
-from course_utils.transformer import TinyBert, TinyBertConfig, TinyGPT, TinyGPTConfig
+from course_utils.bert import TinyBert, TinyBertConfig
+from course_utils.gpt import TinyGPT, TinyGPTConfig
 
 #: Attention implementation of the Hugging Face models we build: the plain math path.
 DEFAULT_ATTN_IMPLEMENTATION = "eager"

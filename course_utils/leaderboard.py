@@ -36,8 +36,7 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
 
     from course_utils.bert_checkpoints import TaskData
-    from course_utils.gpt import CharTokenizer
-    from course_utils.transformer import TinyGPT
+    from course_utils.gpt import CharTokenizer, TinyGPT
 
 #: The eras of the course (spec section 1), in order; notebooks 10-11 go "beyond".
 ERAS = (
@@ -441,14 +440,10 @@ INIT_NAMES = {"random": "TinyBert from scratch", "pretrained": "TinyBert pre-tra
 def tiny_bert_classifier_parameters(pretraining: Mapping[str, Any] | None = None) -> int:
     """Parameters of TinyBert with its MR head ([CLS] -> 2 classes), the architecture of
     the shipped checkpoint's provenance (``model_config``)."""
+    from course_utils.bert import TinyBert, TinyBertConfig, TinyBertForSequenceClassification
     from course_utils.bert_checkpoints import TINY_BERT, model_dir
     from course_utils.checkpoints import load_provenance
-    from course_utils.transformer import (
-        TinyBert,
-        TinyBertConfig,
-        TinyBertForSequenceClassification,
-        count_parameters,
-    )
+    from course_utils.transformer import count_parameters
 
     if pretraining is None:
         pretraining = load_provenance("model", model_dir(TINY_BERT))
@@ -515,10 +510,10 @@ def teacher_row(
 ) -> LeaderboardRow:
     """Notebook 10's teacher (the shipped TinyBert fine-tuned on MR, seed 0) with its test
     accuracy recomputed live; its provenance gives its fine-tuning time and parameters."""
-    from course_utils.bert import labelled_accuracy
     from course_utils.bert_checkpoints import TINY_BERT, model_dir, mr_task
     from course_utils.checkpoints import load_provenance
     from course_utils.distillation import load_teacher
+    from course_utils.fine_tuning import labelled_accuracy
 
     model, tokenizer, provenance = load_teacher() if teacher is None else teacher
     task = mr_task(tokenizer) if task is None else task
@@ -569,10 +564,10 @@ def student_row(
     """Distil the teacher into notebook 10's averaged-embedding student (soft targets at
     ``temperature`` plus hard labels) once per seed; the row holds the means. Upstream:
     the teacher's pre-training, fine-tuning and labelling of the training set."""
-    from course_utils.bert import predict_logits
     from course_utils.bert_checkpoints import TINY_BERT, model_dir, mr_task
     from course_utils.checkpoints import load_provenance
     from course_utils.distillation import load_teacher, student_logits, train_student
+    from course_utils.fine_tuning import predict_logits
     from course_utils.transformer import count_parameters
 
     if not seeds:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from exercise_cases import exercise_tests
 
-from course_utils.gpt import ARROW, SEPARATOR
+from course_utils.icl import ARROW, SEPARATOR
 
 
 def _top_k(logits, k, *, largest=True, fill=float("-inf"), rescale=1.0):

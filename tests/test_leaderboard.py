@@ -396,8 +396,7 @@ def test_prompt_templates_need_a_sentence_slot_and_two_continuations():
 
 @pytest.fixture(scope="module")
 def tiny_gpt():
-    from course_utils.gpt import CharTokenizer
-    from course_utils.transformer import TinyGPT, TinyGPTConfig
+    from course_utils.gpt import CharTokenizer, TinyGPT, TinyGPTConfig
 
     tokenizer = CharTokenizer("\n !',.abcdefghijklmnopqrstuvwxyzI")
     torch.manual_seed(0)

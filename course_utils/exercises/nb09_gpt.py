@@ -8,13 +8,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 from course_utils.exercises.core import exercise_check, learner_call, require
-from course_utils.gpt import (
-    ARROW,
-    SEPARATOR,
-    TASK_LETTERS,
-    make_episode,
-    top_k_filter,
-)
+from course_utils.gpt import top_k_filter
+from course_utils.icl import ARROW, SEPARATOR, TASK_LETTERS, make_episode
 
 CHECK_SEED = 9
 #: (rows, vocabulary) shapes of the logits the learner's functions are tried on.
@@ -115,7 +110,7 @@ def check_few_shot_prompt(
     few_shot_prompt: Callable[[Sequence[tuple[str, str]], str], str],
 ) -> None:
     """``few_shot_prompt(examples, query)`` writes ``"x1>y1;x2>y2;...;query>"``, the episode
-    format of :func:`course_utils.gpt.make_episode` (no task name)."""
+    format of :func:`course_utils.icl.make_episode` (no task name)."""
     rng = random.Random(CHECK_SEED)
     tasks = ("reverse", "shift", "sort")
     for index in range(PROMPT_EPISODES):

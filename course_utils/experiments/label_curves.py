@@ -219,7 +219,7 @@ def _start_worker(model_directory: str | None, fine_tuning: Any, transfer_senten
 def _run_job(job: Job) -> dict[str, Any]:
     """Fine-tune one TinyBert classifier; the pre-trained one also labels the transfer set
     (its class scores come back for the student)."""
-    from course_utils.bert import predict_logits
+    from course_utils.fine_tuning import predict_logits
 
     task, pad_id = _WORKER["task"], _WORKER["tokenizer"].pad_token_id
     labels = np.array([label for _, label in task.train])
@@ -468,8 +468,8 @@ def label_curves(
     if wanted_probes or fine_tuned:
         import torch
 
+        from course_utils.bert import TinyBert
         from course_utils.bert_checkpoints import load_bert, mr_task
-        from course_utils.transformer import TinyBert
 
         bert, tokenizer, checkpoint = load_bert(directory=model_directory)
         record_info["checkpoint"] = {"name": "tiny-bert", "sha256": checkpoint["sha256"]}
