@@ -832,7 +832,8 @@ def leaderboard_cost_plot(
     published references (fractions) as dashed lines and ``floor`` (the majority
     baseline) as a dotted one. Rows without the cost sit left of a dotted line. Notebook 11.
     """
-    from course_utils.leaderboard import COST_MEASURES, ERAS, cost, pareto_front
+    from course_utils.leaderboard import COST_MEASURES, ERAS, cost
+    from course_utils.leaderboard_table import pareto_front
 
     if not rows:
         raise ValueError("give at least one leaderboard row.")

@@ -749,7 +749,8 @@ def leaderboard_table_html(
 ) -> str:
     """The rows as an HTML table, most accurate first: number, era (in its colour), model,
     test accuracy and the cost ``measure`` (notebook 11)."""
-    from course_utils.leaderboard import COST_MEASURES, cost, format_cost
+    from course_utils.leaderboard import COST_MEASURES, cost
+    from course_utils.leaderboard_table import format_cost
     from course_utils.plots import ERA_COLORS
 
     numbers = list(range(1, len(rows) + 1)) if numbers is None else list(numbers)

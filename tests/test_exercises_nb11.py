@@ -7,7 +7,7 @@ import math
 
 from exercise_cases import exercise_tests
 
-from course_utils import leaderboard as lb
+from course_utils import leaderboard_table
 
 
 def _interval(accuracy, n, *, z=1.96, clip=True, root=True, percent=False):
@@ -44,9 +44,9 @@ def _cheapest(entries, tolerance, *, inclusive=True, pick="cost", tie="accuracy"
 
 
 RIGHT = {
-    "check_accuracy_interval": lb.accuracy_interval,
-    "check_pareto_front": lb.pareto_front,
-    "check_cheapest_within": lb.cheapest_within,
+    "check_accuracy_interval": leaderboard_table.accuracy_interval,
+    "check_pareto_front": leaderboard_table.pareto_front,
+    "check_cheapest_within": leaderboard_table.cheapest_within,
 }
 #: name -> (wrong answer, a phrase its hint must contain)
 WRONG = {
