@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from course_utils import baselines as course_utils_baselines
 from course_utils import data, features, rules
 from course_utils.evaluation import PUBLISHED_MR_ACCURACY, accuracy
 from course_utils.prompting import (
@@ -214,15 +215,17 @@ FEATURE_MODEL_NAMES = {
 
 
 def feature_rows(
-    baselines: Sequence[features.BaselineResult] | None = None,
+    baselines: Sequence[course_utils_baselines.BaselineResult] | None = None,
     *,
     split: Split | None = None,
     seeds: Sequence[int] = features.BASELINE_SEEDS,
 ) -> list[LeaderboardRow]:
-    """The SW 1.5 rows: :func:`course_utils.features.mr_baselines` (trained live unless
+    """The SW 1.5 rows: :func:`course_utils.baselines.mr_baselines` (trained live unless
     ``baselines`` are given), one row per model, seed means where a model has seeds."""
     if baselines is None:
-        baselines = features.mr_baselines(None if split is None else dict(split), seeds=seeds)
+        baselines = course_utils_baselines.mr_baselines(
+            None if split is None else dict(split), seeds=seeds
+        )
     return [
         LeaderboardRow(
             era=SW15,

@@ -23,7 +23,7 @@ from IPython.display import HTML, display
 from course_utils.attention import apply_temperature
 from course_utils.data import Example, tokenize_words
 from course_utils.evaluation import negative_log_likelihood, reliability_diagram, softmax
-from course_utils.features import LinearTextModel
+from course_utils.logistic import LinearTextModel
 from course_utils.plots import reliability_plot
 from course_utils.rules import Firing, SentimentClassifier, predict_label
 from course_utils.seq2seq import AttentionMap

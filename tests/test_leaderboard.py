@@ -156,7 +156,7 @@ def test_rule_rows_are_notebook_01s_classifiers_with_their_hand_written_weights(
 
 
 def test_feature_rows_equal_mr_baselines(mr_split):
-    from course_utils.features import mr_baselines
+    from course_utils.baselines import mr_baselines
 
     baselines = mr_baselines(mr_split, seeds=(0,))
     rows = lb.feature_rows(baselines)
@@ -223,7 +223,7 @@ def test_word_vector_rows_carry_the_vectors_as_frozen_parameters_and_upstream_ti
 
 
 def test_stemming_shrinks_the_naive_bayes_model(mr_split):
-    from course_utils.features import mr_baselines
+    from course_utils.baselines import mr_baselines
 
     (row,) = lb.normalization_rows(("porter",), mr_split)
     naive_bayes = mr_baselines(mr_split, seeds=(0,))[0]

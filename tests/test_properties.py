@@ -31,6 +31,7 @@ from sklearn import metrics as sk_metrics
 
 from course_utils import (
     attention,
+    baselines,
     bert,
     data,
     distillation,
@@ -39,6 +40,7 @@ from course_utils import (
     fine_tuning,
     gpt,
     icl,
+    logistic,
     pretraining,
     training,
     validation,
@@ -55,6 +57,8 @@ from course_utils.transformer import IGNORE_INDEX
 MODULES = (
     evaluation,
     features,
+    logistic,
+    baselines,
     attention,
     bert,
     pretraining,
@@ -323,9 +327,9 @@ def test_tokens_and_ngrams(text, n_range):
     "features.inverse_document_frequency",
     "features.l2_normalize_rows",
     "features.binarize",
-    "features.naive_bayes_vectorizer",
-    "features.tfidf_vectorizer",
-    "features.presence_vectorizer",
+    "baselines.naive_bayes_vectorizer",
+    "baselines.tfidf_vectorizer",
+    "baselines.presence_vectorizer",
 )
 @PROPERTY
 @given(
@@ -358,9 +362,9 @@ def test_vectorizers_give_finite_matrices_of_the_right_shape(documents, min_df, 
         assert finite(norms)
         presence = features.binarize(matrix)
         assert set(np.unique(presence.data).tolist()) <= {1.0}
-    for make in (features.naive_bayes_vectorizer, features.tfidf_vectorizer):
+    for make in (baselines.naive_bayes_vectorizer, baselines.tfidf_vectorizer):
         assert isinstance(make(), features.CountVectorizer)
-    assert features.presence_vectorizer().binary
+    assert baselines.presence_vectorizer().binary
 
 
 @covers("features.log_sum_exp")
@@ -414,20 +418,20 @@ def test_naive_bayes_is_a_finite_distribution_or_refuses(case, alpha, k):
 
 
 @covers(
-    "features.sparse_to_torch",
-    "features.LogisticRegression",
-    "features.LogisticRegression.forward",
-    "features.LogisticRegression.decision_function",
-    "features.LogisticRegression.predict_proba",
-    "features.LogisticRegression.predict",
+    "logistic.sparse_to_torch",
+    "logistic.LogisticRegression",
+    "logistic.LogisticRegression.forward",
+    "logistic.LogisticRegression.decision_function",
+    "logistic.LogisticRegression.predict_proba",
+    "logistic.LogisticRegression.predict",
 )
 @PROPERTY
 @given(COUNT_MATRICES, st.one_of(st.integers(-1, 6), st.just(2.0)))
 def test_logistic_regression_scores_every_row(case, num_features):
     counts, _ = case
-    model = outcome(features.LogisticRegression, num_features)
+    model = outcome(logistic.LogisticRegression, num_features)
     assert (model is None) == (not isinstance(num_features, int) or num_features < 1)
-    tensor = outcome(features.sparse_to_torch, counts)
+    tensor = outcome(logistic.sparse_to_torch, counts)
     if tensor is not None:
         assert tuple(tensor.shape) == counts.shape and finite(tensor.to_dense())
     if model is None:
@@ -452,10 +456,10 @@ def _logistic_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, list[int]
 @covers(
     "features.TrainingSettings",
     "features.TrainingSettings.seeds_to_run",
-    "features.train_logistic_regression",
-    "features.TrainingHistory",
-    "features.random_search_weights",
-    "features.RandomSearchResult",
+    "logistic.train_logistic_regression",
+    "logistic.TrainingHistory",
+    "logistic.random_search_weights",
+    "logistic.RandomSearchResult",
 )
 @TRAINING
 @given(
@@ -469,7 +473,7 @@ def test_logistic_training_reports_finite_histories(lr, epochs, batch_size, deca
     X, y = _logistic_data()
     settings_ = outcome(features.TrainingSettings, lr, epochs, batch_size, decay, patience)
     trained = outcome(
-        features.train_logistic_regression,
+        logistic.train_logistic_regression,
         X,
         y,
         lr=lr,
@@ -489,23 +493,23 @@ def test_logistic_training_reports_finite_histories(lr, epochs, batch_size, deca
         assert finite(model.predict_proba(X))
         assert settings_.seeds_to_run((0, 1), len(y))
         assert outcome(settings_.seeds_to_run, (), len(y)) is None
-    search = outcome(features.random_search_weights, X, y, num_trials=epochs, progress=False)
+    search = outcome(logistic.random_search_weights, X, y, num_trials=epochs, progress=False)
     if search is not None:
         assert len(search.trial_accuracy) == epochs and 0 <= search.train_accuracy <= 1
         assert np.all(np.diff(search.best_so_far) >= 0) and search.seconds >= 0
 
 
 @covers(
-    "features.LinearTextModel",
-    "features.LinearTextModel.from_naive_bayes",
-    "features.LinearTextModel.from_logistic_regression",
-    "features.LinearTextModel.decision_function",
-    "features.LinearTextModel.predict_proba",
-    "features.LinearTextModel.predict",
-    "features.LinearTextModel.explain",
-    "features.Contribution",
-    "features.Contribution.contribution",
-    "features.Contribution.order",
+    "logistic.LinearTextModel",
+    "logistic.LinearTextModel.from_naive_bayes",
+    "logistic.LinearTextModel.from_logistic_regression",
+    "logistic.LinearTextModel.decision_function",
+    "logistic.LinearTextModel.predict_proba",
+    "logistic.LinearTextModel.predict",
+    "logistic.LinearTextModel.explain",
+    "logistic.Contribution",
+    "logistic.Contribution.contribution",
+    "logistic.Contribution.order",
 )
 @PROPERTY
 @given(DOCUMENT_LISTS, st.one_of(st.floats(-3, 3), NASTY_FLOATS))
@@ -514,13 +518,13 @@ def test_linear_text_models_explain_their_scores(texts, bias):
     vectorizer = features.CountVectorizer(binary=True)
     X = vectorizer.fit_transform(train)
     labels = [1, 0, 1, 0]
-    naive_bayes = features.LinearTextModel.from_naive_bayes(
+    naive_bayes = logistic.LinearTextModel.from_naive_bayes(
         vectorizer, features.MultinomialNB().fit(X, labels)
     )
-    model, _ = features.train_logistic_regression(X, labels, num_epochs=2, progress=False)
+    model, _ = logistic.train_logistic_regression(X, labels, num_epochs=2, progress=False)
     ratio = features.nb_log_count_ratio(X, labels)
-    nbsvm = features.LinearTextModel.from_logistic_regression(vectorizer, model, nb_ratio=ratio)
-    custom = outcome(features.LinearTextModel, vectorizer, np.ones(X.shape[1]), bias, name="b")
+    nbsvm = logistic.LinearTextModel.from_logistic_regression(vectorizer, model, nb_ratio=ratio)
+    custom = outcome(logistic.LinearTextModel, vectorizer, np.ones(X.shape[1]), bias, name="b")
     assert (custom is None) == (not math.isfinite(bias))
     for linear in (naive_bayes, nbsvm, custom):
         if linear is None:
@@ -544,17 +548,17 @@ TINY_SPLIT = {
 }
 
 
-@covers("features.mr_baselines", "features.BaselineResult", "features.mr_linear_models")
+@covers("baselines.mr_baselines", "baselines.BaselineResult", "baselines.mr_linear_models")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_the_baselines_train_on_any_split_and_refuse_bad_ones():
-    rows = features.mr_baselines(TINY_SPLIT, seeds=(0,))
+    rows = baselines.mr_baselines(TINY_SPLIT, seeds=(0,))
     assert len(rows) == 3
     for row in rows:
         assert 0 <= row.test_accuracy <= 1 and finite([row.dev_accuracy, row.train_seconds])
-    models = features.mr_linear_models(TINY_SPLIT)
+    models = baselines.mr_linear_models(TINY_SPLIT)
     assert all(finite(model.predict_proba(["good film"])) for model in models)
-    assert outcome(features.mr_baselines, TINY_SPLIT, seeds=()) is None
-    assert outcome(features.mr_baselines, {"train": []}) is None
+    assert outcome(baselines.mr_baselines, TINY_SPLIT, seeds=()) is None
+    assert outcome(baselines.mr_baselines, {"train": []}) is None
 
 
 # =======================================================================================

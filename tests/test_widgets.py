@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from course_utils import features as fx
-from course_utils import widgets
+from course_utils import logistic, widgets
 from course_utils.seq2seq import AttentionMap
 
 UNK = "[UNK]"
@@ -35,7 +35,7 @@ def test_contributions_sum_with_the_bias_to_the_score():
     labels = [1, 0, 1, 0, 1, 0]
     vectorizer = fx.CountVectorizer(ngram_range=(1, 2))
     model = fx.MultinomialNB().fit(vectorizer.fit_transform(texts), labels)
-    linear = fx.LinearTextModel.from_naive_bayes(vectorizer, model, name="NB")
+    linear = logistic.LinearTextModel.from_naive_bayes(vectorizer, model, name="NB")
     sentence = "a good film, not bad"
     total = linear.bias + sum(part.contribution for part in linear.explain(sentence))
     assert total == pytest.approx(linear.decision_function([sentence])[0])
