@@ -437,7 +437,8 @@ def test_ratio_table_html_shows_the_ratios_and_says_what_is_wrong():
 
 
 def test_glove_weighting_plot_draws_f():
-    from course_utils.plots import glove_weighting_plot, loss_curves_plot
+    from course_utils.model_plots import loss_curves_plot
+    from course_utils.plots import glove_weighting_plot
 
     fig = glove_weighting_plot([(100.0, 0.75), (10.0, 1.0)])
     lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) > 2]

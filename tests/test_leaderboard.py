@@ -575,7 +575,7 @@ def _points(ax):
 
 
 def test_cost_plot_draws_each_row_at_its_cost_and_accuracy():
-    from course_utils.plots import leaderboard_cost_plot
+    from course_utils.model_plots import leaderboard_cost_plot
 
     rows = figure_rows()
     fig = leaderboard_cost_plot(rows, {"MNB": 0.79}, floor=0.5)
@@ -591,7 +591,7 @@ def test_cost_plot_draws_each_row_at_its_cost_and_accuracy():
 
 
 def test_cost_plot_refuses_nothing_and_unknown_measures():
-    from course_utils.plots import leaderboard_cost_plot
+    from course_utils.model_plots import leaderboard_cost_plot
 
     with pytest.raises(ValueError, match="at least one"):
         leaderboard_cost_plot([], {})
@@ -602,9 +602,9 @@ def test_cost_plot_refuses_nothing_and_unknown_measures():
 
 
 def test_explorer_filters_eras_and_switches_the_cost():
-    from course_utils import widgets
+    from course_utils import model_widgets
 
-    explorer = widgets.leaderboard_explorer(figure_rows(), {"MNB": 0.79}, 0.5)
+    explorer = model_widgets.leaderboard_explorer(figure_rows(), {"MNB": 0.79}, 0.5)
     measure, era_row, output = explorer.children
     assert "CPU seconds of training on MR only" in output.value and ">bert<" in output.value
     boxes = {box.description: box for box in era_row.children}
@@ -616,4 +616,4 @@ def test_explorer_filters_eras_and_switches_the_cost():
         box.value = False
     assert "Tick at least one era" in output.value
     with pytest.raises(ValueError, match="at least one"):
-        widgets.leaderboard_explorer([], {})
+        model_widgets.leaderboard_explorer([], {})
