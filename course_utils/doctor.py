@@ -189,8 +189,8 @@ def _where(location: str, show_paths: bool) -> str:
 def data_fix() -> str:
     """How to get missing data; with ``COURSE_OFFLINE`` set, downloading first needs it unset."""
     mirror = f"offline: set {data.NLTK_DATA_ENV} and {data.MIRROR_ENV} to a mirror"
-    if data.offline_requested():
-        return f"unset {data.OFFLINE_ENV}, then: python -m course_utils data   ({mirror})"
+    if not data.network_allowed():
+        return f"unset {data.offline_variable()}, then: python -m course_utils data   ({mirror})"
     return f"python -m course_utils data   ({mirror})"
 
 
@@ -218,7 +218,7 @@ def check_environment(show_paths: bool = True) -> list[Check]:
             checks.append(Check(name, OK, shown))
     offline = (
         f"{os.environ.get(data.OFFLINE_ENV)} (the course never uses the network)"
-        if data.offline_requested()
+        if data.offline_variable() == data.OFFLINE_ENV
         else "not set (missing data is downloaded)"
     )
     checks.append(Check(data.OFFLINE_ENV, OK, offline))

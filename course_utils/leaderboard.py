@@ -16,8 +16,6 @@ notebooks train on one thread), measured on the machine that ran them.
 from __future__ import annotations
 
 import math
-import os
-import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -673,24 +671,9 @@ def prompting_row(
 
 #: The optional networked row: GPT-2 small (Radford et al. 2019) from the Hugging Face hub.
 HUB_GPT2 = "gpt2"
-HUB_HOST = "huggingface.co"
 #: GPT-2 small on a CPU scores a few sentences a second: the networked row reads this many.
 HUB_TEST_SENTENCES = 200
 HUB_DEV_SENTENCES = 100
-
-
-def hub_reachable(host: str = HUB_HOST, timeout: float = 3.0) -> bool:
-    """Whether the Hugging Face hub can be reached: False at once when ``HF_HUB_OFFLINE``
-    or ``COURSE_OFFLINE`` asks for offline work, else a short connection attempt."""
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes"}:
-        return False
-    if data.offline_requested():
-        return False
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
 
 
 def all_rows(

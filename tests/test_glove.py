@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 import time
 from dataclasses import asdict
 
@@ -13,7 +14,7 @@ import torch
 from gensim.models import KeyedVectors
 
 from course_utils import data
-from course_utils.data import DataUnavailableError
+from course_utils.data import OFFLINE_VARIABLES, DataUnavailableError
 from course_utils.experiments import vectors as experiments_vectors
 from course_utils.vectors import benchmarks, counts, word2vec
 from course_utils.vectors import glove as vectors_glove
@@ -316,7 +317,7 @@ def test_pretrained_glove_is_skipped_at_once_when_offline(monkeypatch, tmp_path)
     import gensim.downloader
 
     monkeypatch.setattr(gensim.downloader, "BASE_DIR", str(tmp_path))
-    for variable in ("COURSE_OFFLINE", *vectors_glove.OFFLINE_VARIABLES):
+    for variable in OFFLINE_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     for variable in ("COURSE_OFFLINE", "HF_HUB_OFFLINE"):
         monkeypatch.setenv(variable, "1")
@@ -330,7 +331,7 @@ def test_pretrained_glove_is_skipped_at_once_when_offline(monkeypatch, tmp_path)
         assert address == vectors_glove.PRETRAINED_HOST and timeout == 0.5
         raise OSError("no route to host")
 
-    monkeypatch.setattr(vectors_glove.socket, "create_connection", unreachable)
+    monkeypatch.setattr(socket, "create_connection", unreachable)
     with pytest.raises(DataUnavailableError, match=r"github\.com cannot be reached"):
         vectors_glove.load_pretrained_glove(timeout=0.5)
 

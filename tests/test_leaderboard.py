@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import socket
 
 import matplotlib
 
@@ -469,25 +468,6 @@ def test_to_alphabet_strips_accents_and_drops_unknown_characters():
         course_utils_prompting.to_alphabet('a "café" (1999) , fine .', alphabet)
         == "a 'cafe' , fine ."
     )
-
-
-def test_hub_reachable_stays_offline_without_touching_the_network(monkeypatch):
-    def no_network(*args, **kwargs):
-        raise AssertionError("the network was tried")
-
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert lb.hub_reachable() is False
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setenv("COURSE_OFFLINE", "1")
-    assert lb.hub_reachable() is False
-    monkeypatch.delenv("COURSE_OFFLINE")
-
-    def unreachable(*args, **kwargs):
-        raise OSError("no route")
-
-    monkeypatch.setattr(socket, "create_connection", unreachable)
-    assert lb.hub_reachable() is False
 
 
 # ---------------------------------------------------------------------------

@@ -1295,7 +1295,8 @@ ENV_VALUES = st.one_of(
 
 
 @covers(
-    "data.offline_requested",
+    "data.offline_variable",
+    "data.network_allowed",
     "data.mirror_dir",
     "data.cache_dir",
     "data.environment_problems",
@@ -1319,9 +1320,13 @@ def test_the_environment_is_read_without_surprises(
                 env.delenv(name, raising=False)
             else:
                 env.setenv(name, value)
-        assert data.offline_requested() == (
-            (offline or "").strip().lower() in data.TRUE_VALUES and "\x00" not in (offline or "")
+        for name in data.OFFLINE_VARIABLES[1:]:
+            env.delenv(name, raising=False)
+        asked = (offline or "").strip().lower() in data.TRUE_VALUES and "\x00" not in (
+            offline or ""
         )
+        assert data.offline_variable() == (data.OFFLINE_ENV if asked else None)
+        assert data.network_allowed() is not asked
         found = data.mirror_dir()
         assert found is None or found.is_dir()
         assert isinstance(data.cache_dir(), Path)

@@ -7,8 +7,6 @@ Taught in notebook 04. Trained vectors come back as gensim ``KeyedVectors``.
 from __future__ import annotations
 
 import math
-import os
-import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,8 +21,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course_utils.data import (
-    OFFLINE_ENV,
     DataUnavailableError,
+    network_allowed,
+    offline_variable,
 )
 from course_utils.reproducibility import resolve_device
 from course_utils.vectors.counts import (
@@ -479,21 +478,6 @@ PRETRAINED_GLOVE = "glove-wiki-gigaword-50"
 #: gensim's downloader fetches from GitHub; one quick connection test tries it first.
 PRETRAINED_HOST = ("github.com", 443)
 NETWORK_TIMEOUT_S = 3.0
-#: Besides COURSE_OFFLINE, these ask for no network (Hugging Face's convention).
-OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-TRUE_VALUES = ("1", "true", "yes")
-
-
-def _offline_reason(timeout: float) -> str | None:
-    """Why the network must not or cannot be used now; None when a download may be tried."""
-    for variable in (OFFLINE_ENV, *OFFLINE_VARIABLES):
-        if os.environ.get(variable, "").strip().lower() in TRUE_VALUES:
-            return f"{variable} is set, which asks for no network access"
-    try:
-        with socket.create_connection(PRETRAINED_HOST, timeout=timeout):
-            return None
-    except OSError as error:
-        return f"{PRETRAINED_HOST[0]} cannot be reached ({error})"
 
 
 def pretrained_glove_path(
@@ -510,8 +494,13 @@ def pretrained_glove_path(
     local = Path(gensim.downloader.BASE_DIR) / name / f"{name}.gz"
     if local.is_file():
         return local
-    reason = _offline_reason(timeout)
-    if reason is not None:
+    if not network_allowed(PRETRAINED_HOST, timeout):
+        variable = offline_variable()
+        reason = (
+            f"{variable} is set, which asks for no network access"
+            if variable
+            else f"{PRETRAINED_HOST[0]} cannot be reached"
+        )
         folder = str(gensim.downloader.BASE_DIR).replace(str(Path.home()), "~", 1)
         raise DataUnavailableError(
             f"pre-trained GloVe {name!r} is not on this machine and {reason}. On a machine "
