@@ -73,18 +73,28 @@ def test_every_module_states_its_public_api():
             missing.append(name)
             continue
         bound = {
-            target.id
-            for node in ast.walk(tree)
+            name.id
+            for node in tree.body
             if isinstance(node, (ast.Assign, ast.AnnAssign))
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-            if isinstance(target, ast.Name)
+            for name in ast.walk(target)
+            if isinstance(name, ast.Name)
+        }
+        bound |= {
+            alias.asname or alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
         }
         bound |= {
             node.name
             for node in tree.body
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         }
-        listed = ast.literal_eval(declared[0].value) if declared[0].value else []
+        value = declared[0].value
+        listed = [
+            item.value for item in getattr(value, "elts", []) if isinstance(item, ast.Constant)
+        ]
         if set(listed) - bound:
             unknown[name] = sorted(set(listed) - bound)
     assert missing == [] and unknown == {}
