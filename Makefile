@@ -40,11 +40,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 test: data lint
-	$(BIN)/python -m pytest -p course_utils.pytest_timing -n $(JOBS) --dist loadfile \
+	$(BIN)/python -m pytest -p tests.plugins.timing -n $(JOBS) --dist loadfile \
 		tests --nbval-lax $(NOTEBOOKS)
 
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not slow" tests
 
 format: setup
 	$(BIN)/ruff format .
@@ -52,13 +52,13 @@ format: setup
 
 execute: data
 	$(BIN)/python -m course_utils execute $(NOTEBOOKS)
-	$(BIN)/python -m course_utils.teaching
+	$(BIN)/python -m course_utils.classroom.teaching
 
 teaching: setup
-	$(BIN)/python -m course_utils.teaching
+	$(BIN)/python -m course_utils.classroom.teaching
 
 site: setup
-	$(BIN)/python -m course_utils.site
+	$(BIN)/python -m course_utils.classroom.site
 
 # Headless JupyterLab + Debian's Chromium (apt-get install chromium); screenshots in
 # build/browser-screenshots/. Not part of `make test` (see README, "Browser test").

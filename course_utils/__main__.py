@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+__all__ = ["build_parser", "main"]
+
 
 def _doctor(args: argparse.Namespace) -> int:
     from course_utils.doctor import doctor
@@ -39,7 +41,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _notebook_paths(names: Sequence[str]) -> list[Path]:
-    from course_utils.classroom import course_notebooks
+    from course_utils.classroom.student import course_notebooks
 
     paths = [Path(name) for name in names] or course_notebooks()
     missing = [str(path) for path in paths if not path.is_file()]
@@ -49,7 +51,7 @@ def _notebook_paths(names: Sequence[str]) -> list[Path]:
 
 
 def _execute(args: argparse.Namespace) -> int:
-    from course_utils.classroom import execute_in_place
+    from course_utils.classroom.execute import execute_in_place
 
     timings = execute_in_place(_notebook_paths(args.notebooks))
     print(f"total: {sum(timings.values()):.1f} s for {len(timings)} notebook(s)")
@@ -57,7 +59,7 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    from course_utils.classroom import STUDENT_DIR, build_student_notebooks
+    from course_utils.classroom.student import STUDENT_DIR, build_student_notebooks
 
     out_dir = Path(args.out) if args.out else STUDENT_DIR
     written = build_student_notebooks(_notebook_paths(args.notebooks), out_dir)
@@ -67,7 +69,7 @@ def _student(args: argparse.Namespace) -> int:
 
 def _train_vectors(args: argparse.Namespace) -> int:
     from course_utils.checkpoints import load_provenance
-    from course_utils.embeddings import VECTOR_RECIPES, train_vectors
+    from course_utils.experiments.vectors import VECTOR_RECIPES, train_vectors
 
     if args.name not in VECTOR_RECIPES:
         print(f"Unknown recipe {args.name!r}; choose one of {sorted(VECTOR_RECIPES)}.")
@@ -94,7 +96,7 @@ def _train_vectors(args: argparse.Namespace) -> int:
 
 def _train_glove(args: argparse.Namespace) -> int:
     from course_utils.checkpoints import load_provenance
-    from course_utils.embeddings import GLOVE_CHECKPOINT, train_glove_vectors
+    from course_utils.experiments.vectors import GLOVE_CHECKPOINT, train_glove_vectors
 
     path = train_glove_vectors(
         device=args.device,

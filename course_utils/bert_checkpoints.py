@@ -22,25 +22,13 @@ import torch
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-from course_utils import data, text
+from course_utils import data
 from course_utils.bert import (
-    AUTO_PRECISION,
-    BertVocab,
-    FineTuningConfig,
-    LabelledIds,
-    PretrainingBatchFn,
-    PretrainingConfig,
-    PretrainingCorpus,
-    PretrainingHistory,
-    PretrainingState,
-    evaluate_pretraining,
-    fine_tune,
-    first_piece_labels,
+    TinyBert,
+    TinyBertConfig,
+    TinyBertForSequenceClassification,
+    TinyBertForTokenClassification,
     init_from_word_vectors,
-    labelled_accuracy,
-    masked_batch,
-    pretrain,
-    with_resolved_precision,
 )
 from course_utils.checkpoints import (
     CHECKPOINT_DIR,
@@ -51,16 +39,91 @@ from course_utils.checkpoints import (
     save_checkpoint,
     save_results,
 )
+from course_utils.fine_tuning import (
+    FineTuningConfig,
+    LabelledIds,
+    fine_tune,
+    first_piece_labels,
+    labelled_accuracy,
+)
 from course_utils.hf_convert import tiny_bert_to_hf
+from course_utils.pretraining import (
+    BertVocab,
+    PretrainingBatchFn,
+    PretrainingConfig,
+    PretrainingCorpus,
+    PretrainingHistory,
+    PretrainingState,
+    evaluate_pretraining,
+    masked_batch,
+    pretrain,
+)
 from course_utils.reproducibility import evaluation_mode, resolve_device, set_seed, torch_threads
 from course_utils.subwords import train_wordpiece
-from course_utils.transformer import (
-    TinyBert,
-    TinyBertConfig,
-    TinyBertForSequenceClassification,
-    TinyBertForTokenClassification,
-    count_parameters,
-)
+from course_utils.text import tagging
+from course_utils.training import AUTO_PRECISION, with_resolved_precision
+from course_utils.transformer import count_parameters
+
+__all__ = [
+    "CURVE_COMMAND",
+    "CURVE_FINE_TUNING",
+    "CURVE_SEEDS",
+    "ENCODE_CHUNK",
+    "EPOCH_CAPS",
+    "EVAL_SEED",
+    "FINAL_EVAL_BATCHES",
+    "FULL_SET_EPOCHS",
+    "GRID_MAX_SIZE",
+    "HELD_OUT_EVERY",
+    "INITS",
+    "IN_DOMAIN_SOURCES",
+    "LABEL_BUDGETS",
+    "LABEL_CURVE",
+    "LR_GRID",
+    "MODELS_DIR",
+    "NSP_BREAKDOWN_CHUNK",
+    "NSP_BREAKDOWN_PAIRS",
+    "OTHER_SOURCE",
+    "PAIR_KINDS",
+    "POS_DEV_SENTENCES",
+    "RECIPES",
+    "RESUME_FILE",
+    "SAME_SOURCE",
+    "SNAPSHOT_DIR",
+    "TASK_DESCRIPTIONS",
+    "TINY_BERT",
+    "TINY_BERT_RECIPE",
+    "TINY_BERT_WORDS",
+    "TINY_BERT_WORDS_RECIPE",
+    "TOKENIZER_FILES",
+    "TRUE_NEXT",
+    "WEIGHTS_NAME",
+    "BertRecipe",
+    "HeldOutText",
+    "TaskData",
+    "corpus_texts",
+    "curve_config",
+    "curve_summary",
+    "encode_corpus",
+    "encode_sentences",
+    "evaluate_held_out",
+    "export_hf",
+    "fine_tuning_model",
+    "held_out_batches",
+    "held_out_text",
+    "label_curve",
+    "load_bert",
+    "load_label_curve",
+    "load_snapshot",
+    "model_dir",
+    "mr_task",
+    "normalize_text",
+    "nsp_accuracy_by_pair_kind",
+    "pos_task",
+    "pretrain_bert",
+    "run_fine_tuning",
+    "subset",
+]
 
 MODELS_DIR = CHECKPOINT_DIR / "models"
 TINY_BERT = "tiny-bert"
@@ -611,12 +674,12 @@ def mr_task(tokenizer: PreTrainedTokenizerFast) -> TaskData:
 
 def pos_task(tokenizer: PreTrainedTokenizerFast) -> TaskData:
     """Universal POS tags of the treebank sample, one label on each word's first piece."""
-    train_pool, test = text.split_tagged_sentences(text.load_tagged_sentences("treebank"))
+    train_pool, test = tagging.split_tagged_sentences(tagging.load_tagged_sentences("treebank"))
     train_pool, dev = train_pool[:-POS_DEV_SENTENCES], train_pool[-POS_DEV_SENTENCES:]
     tags = tuple(sorted({tag for sentence in train_pool for _, tag in sentence}))
     index = {tag: i for i, tag in enumerate(tags)}
 
-    def encode(sentences: list[text.TaggedSentence]) -> list[LabelledIds]:
+    def encode(sentences: list[tagging.TaggedSentence]) -> list[LabelledIds]:
         words = [[word for word, _ in sentence] for sentence in sentences]
         encoded = tokenizer(
             words,

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import re
+import socket
 import tempfile
 import urllib.parse
 import urllib.request
@@ -27,9 +28,80 @@ import numpy as np
 
 from course_utils import validation
 
+__all__ = [
+    "CACHE_ENV",
+    "CORPUS_SOURCES",
+    "DAMAGED_ARCHIVE_ERRORS",
+    "DEFAULT_CACHE",
+    "DEV_FRACTION",
+    "DOWNLOAD_TIMEOUT_S",
+    "FILE_MODE",
+    "HASH_CHUNK_BYTES",
+    "HF_HUB_HOST",
+    "MAX_SENTENCE_TOKENS",
+    "MAX_SPLIT_SEED",
+    "MIRROR_ENV",
+    "MIRROR_FOLDERS",
+    "MR_SPLIT_SHA256",
+    "NEGATIVE",
+    "NLTK_DATA_ENV",
+    "NLTK_MESSAGE_PREFIX",
+    "NLTK_PROXY_OPT_IN_ENV",
+    "NLTK_RESOURCES",
+    "OFFLINE_ENV",
+    "OFFLINE_VARIABLES",
+    "POSITIVE",
+    "PROBE_TIMEOUT_S",
+    "REPLACE_DAMAGED",
+    "SENTENCE_END",
+    "SENTENCE_SOURCES",
+    "SPLIT_NAMES",
+    "SPLIT_SEED",
+    "TEST_FRACTION",
+    "TINY_SHAKESPEARE",
+    "TINY_SHAKESPEARE_CHARS",
+    "TRUE_VALUES",
+    "WORD_PATTERN",
+    "DataUnavailableError",
+    "Example",
+    "RemoteFile",
+    "T",
+    "atomic_write_bytes",
+    "cache_dir",
+    "chunk",
+    "corpus_sentences",
+    "ensure_nltk",
+    "environment_problems",
+    "fetch_file",
+    "iter_corpus_documents",
+    "iter_corpus_sentences",
+    "load_mr_split",
+    "locate_file",
+    "make_mr_split",
+    "mirror_dir",
+    "mr_evaluation_sentences",
+    "network_allowed",
+    "nltk_resource_location",
+    "offline_variable",
+    "proxy_refusal",
+    "read_resource",
+    "sha256_of",
+    "split_digest",
+    "split_sentences",
+    "texts_and_labels",
+    "tiny_shakespeare",
+    "tokenize_words",
+]
+
 MIRROR_ENV = "COURSE_DATA_MIRROR"
 CACHE_ENV = "COURSE_DATA_CACHE"
 OFFLINE_ENV = "COURSE_OFFLINE"
+#: Each of these set to yes asks for no network: the course's own, then Hugging Face's.
+OFFLINE_VARIABLES = (OFFLINE_ENV, "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+#: The Hugging Face hub, where the optional hub models of notebooks 08, 09 and 11 come from.
+HF_HUB_HOST = ("huggingface.co", 443)
+#: How long :func:`network_allowed` waits for a host to answer.
+PROBE_TIMEOUT_S = 3.0
 NLTK_DATA_ENV = "NLTK_DATA"
 #: NLTK downloads nothing through a web proxy unless this is set (its SSRF protection).
 NLTK_PROXY_OPT_IN_ENV = "NLTK_ALLOW_PROXIED_URLOPEN"
@@ -60,9 +132,29 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in TRUE_VALUES
 
 
-def offline_requested() -> bool:
-    """True when ``COURSE_OFFLINE=1``: never try the network (a classroom without one)."""
-    return _env_flag(OFFLINE_ENV)
+def offline_variable() -> str | None:
+    """The first of :data:`OFFLINE_VARIABLES` set to yes (``COURSE_OFFLINE`` first), or None."""
+    return next((name for name in OFFLINE_VARIABLES if _env_flag(name)), None)
+
+
+def network_allowed(host: tuple[str, int] | None = None, timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """The course's one offline rule: may this code use the network now?
+
+    False at once, without touching the network, when ``COURSE_OFFLINE`` (or Hugging Face's
+    ``HF_HUB_OFFLINE`` / ``TRANSFORMERS_OFFLINE``) asks for no network: a classroom without
+    one. Otherwise True; given a ``host``, only when it answers within ``timeout`` seconds,
+    so an optional download is skipped at once instead of hanging. Every notebook and module
+    asks this function.
+    """
+    if offline_variable() is not None:
+        return False
+    if host is None:
+        return True
+    try:
+        socket.create_connection(host, timeout=timeout).close()
+    except OSError:
+        return False
+    return True
 
 
 def mirror_dir() -> Path | None:
@@ -108,8 +200,9 @@ def environment_problems() -> dict[str, str]:
 
 def _fixes(what: str, download_hint: str) -> str:
     network = (
-        f"unset {OFFLINE_ENV} (it forbids every download), then run python -m course_utils data"
-        if offline_requested()
+        f"unset {offline_variable()} (it forbids every download), then run "
+        "python -m course_utils data"
+        if not network_allowed()
         else f"python -m course_utils data   (or: {download_hint})"
     )
     notes = "".join(f"Note: {problem}\n" for problem in environment_problems().values())
@@ -300,7 +393,7 @@ def ensure_nltk(*resources: str, download: bool = True) -> dict[str, str]:
     """
     found: dict[str, str] = {}
     missing: list[str] = []
-    may_download = download and not offline_requested()
+    may_download = download and network_allowed()
     failure = proxy_refusal() if may_download else None
     for name in resources:
         location = nltk_resource_location(name)
@@ -408,8 +501,10 @@ def fetch_file(remote: RemoteFile) -> Path:
     if path is not None:
         return path
     problem = f"{remote.name} ({remote.mirror_path}) is not on this machine"
-    if offline_requested():
-        raise DataUnavailableError(_fixes(f"{problem} and {OFFLINE_ENV} is set.", remote.url))
+    if not network_allowed():
+        raise DataUnavailableError(
+            _fixes(f"{problem} and {offline_variable()} is set.", remote.url)
+        )
     try:
         with urllib.request.urlopen(remote.url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             payload = response.read()

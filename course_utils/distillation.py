@@ -25,12 +25,7 @@ from torch import nn
 from transformers import PreTrainedTokenizerFast
 
 from course_utils import data, validation
-from course_utils.bert import (
-    IGNORE_INDEX,
-    fine_tune,
-    labelled_accuracy,
-    with_resolved_precision,
-)
+from course_utils.bert import TinyBert, TinyBertConfig, TinyBertForSequenceClassification
 from course_utils.bert_checkpoints import (
     MODELS_DIR,
     TINY_BERT,
@@ -42,8 +37,34 @@ from course_utils.bert_checkpoints import (
     mr_task,
 )
 from course_utils.checkpoints import load_checkpoint, load_provenance, save_checkpoint
+from course_utils.fine_tuning import fine_tune, labelled_accuracy
 from course_utils.reproducibility import resolve_device, set_seed, torch_threads
-from course_utils.transformer import TinyBert, TinyBertConfig, TinyBertForSequenceClassification
+from course_utils.training import with_resolved_precision
+from course_utils.transformer import IGNORE_INDEX
+
+__all__ = [
+    "DISTILL_ALPHA",
+    "DISTILL_TEMPERATURES",
+    "MAX_TEMPERATURE",
+    "MR_CLASSES",
+    "STORED_DTYPE",
+    "TEACHER",
+    "TEACHER_COMMAND",
+    "TEACHER_LR",
+    "TEACHER_SEED",
+    "AveragedEmbeddingClassifier",
+    "StudentConfig",
+    "StudentResult",
+    "distillation_loss",
+    "encode_texts",
+    "fine_tune_teacher",
+    "load_teacher",
+    "pad_ids",
+    "student_logits",
+    "teacher_dir",
+    "train_student",
+    "unlabelled_transfer_texts",
+]
 
 TEACHER = "tiny-bert-mr"
 TEACHER_COMMAND = "python -m course_utils fine-tune-teacher"

@@ -31,6 +31,40 @@ from course_utils.checkpoints import (
 )
 from course_utils.reproducibility import has_fast_bfloat16
 
+__all__ = [
+    "BUG_FIX",
+    "FAIL",
+    "GIT_TIMEOUT_S",
+    "INSTALL_FIX",
+    "KERNEL_NAME",
+    "MAINTAINER_PACKAGES",
+    "MIN_PYTHON",
+    "OK",
+    "PIN",
+    "PINS_FIX",
+    "REPO_ROOT",
+    "REQUIREMENTS",
+    "WARN",
+    "WIDGET_EXTENSION",
+    "Check",
+    "check_data",
+    "check_environment",
+    "check_jupyter",
+    "check_mr_split",
+    "check_packages",
+    "check_python",
+    "check_shipped",
+    "check_torch",
+    "data_fix",
+    "doctor",
+    "guarded",
+    "pinned_requirements",
+    "report_lines",
+    "run_checks",
+    "tracked_files",
+    "version_mismatch",
+]
+
 MIN_PYTHON = (3, 10)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
@@ -192,8 +226,8 @@ def _where(location: str, show_paths: bool) -> str:
 def data_fix() -> str:
     """How to get missing data; with ``COURSE_OFFLINE`` set, downloading first needs it unset."""
     mirror = f"offline: set {data.NLTK_DATA_ENV} and {data.MIRROR_ENV} to a mirror"
-    if data.offline_requested():
-        return f"unset {data.OFFLINE_ENV}, then: python -m course_utils data   ({mirror})"
+    if not data.network_allowed():
+        return f"unset {data.offline_variable()}, then: python -m course_utils data   ({mirror})"
     return f"python -m course_utils data   ({mirror})"
 
 
@@ -221,7 +255,7 @@ def check_environment(show_paths: bool = True) -> list[Check]:
             checks.append(Check(name, OK, shown))
     offline = (
         f"{os.environ.get(data.OFFLINE_ENV)} (the course never uses the network)"
-        if data.offline_requested()
+        if data.offline_variable() == data.OFFLINE_ENV
         else "not set (missing data is downloaded)"
     )
     checks.append(Check(data.OFFLINE_ENV, OK, offline))

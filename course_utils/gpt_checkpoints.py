@@ -29,25 +29,59 @@ from course_utils.checkpoints import (
     save_results,
 )
 from course_utils.gpt import (
-    ICL_BLOCK,
-    ICL_CHARS,
-    ICL_SMEAR_WIDTH,
-    TASKS,
     CharTokenizer,
     LMHistory,
     LMTrainingConfig,
+    TinyGPT,
+    TinyGPTConfig,
     TrainingState,
     char_batches,
     estimate_loss,
     generate,
-    icl_accuracy,
-    icl_batches,
     train_lm,
     train_val_split,
 )
 from course_utils.hf_convert import hf_char_tokenizer, tiny_gpt_to_hf
+from course_utils.icl import (
+    ICL_BLOCK,
+    ICL_CHARS,
+    ICL_SMEAR_WIDTH,
+    TASKS,
+    icl_accuracy,
+    icl_batches,
+)
 from course_utils.reproducibility import resolve_device, set_seed, torch_threads
-from course_utils.transformer import TinyGPT, TinyGPTConfig, count_parameters
+from course_utils.transformer import count_parameters
+
+__all__ = [
+    "CHAR_GPT",
+    "CHAR_GPT_RECIPE",
+    "ICL_ABLATION",
+    "ICL_ABLATION_BATCH",
+    "ICL_ABLATION_COMMAND",
+    "ICL_ABLATION_EPISODES",
+    "ICL_ABLATION_MODEL",
+    "ICL_ABLATION_TASK",
+    "ICL_ABLATION_TRAINING",
+    "ICL_ABLATION_VARIANTS",
+    "ICL_EVAL_SEED",
+    "ICL_EVAL_SHOTS",
+    "ICL_GPT",
+    "ICL_GPT_RECIPE",
+    "MODELS_DIR",
+    "RECIPES",
+    "RESUME_FILE",
+    "SAMPLE_LENGTH",
+    "SAMPLE_PROMPT",
+    "WEIGHTS_NAME",
+    "GPTRecipe",
+    "export_hf",
+    "icl_ablation",
+    "load_gpt",
+    "load_icl_ablation",
+    "model_dir",
+    "train_gpt",
+]
 
 MODELS_DIR = CHECKPOINT_DIR / "models"
 WEIGHTS_NAME = "model"

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from scipy import sparse as sp
 
-    from course_utils.transformer import TinyBert
+    from course_utils.bert import TinyBert
 
 __all__ = [
     "ALL",
@@ -354,7 +354,7 @@ def probe_features(
     Nothing is trained: if a logistic regression on these features separates the
     classes, the pre-trained representation already carries the sentiment.
     """
-    from course_utils.bert import collate
+    from course_utils.fine_tuning import collate
     from course_utils.reproducibility import evaluation_mode
 
     layers: list[torch.Tensor] = []
@@ -420,7 +420,8 @@ def probe_candidates(
 
 
 def _fine_tuning_config() -> Any:
-    from course_utils.bert import AUTO_PRECISION, FineTuningConfig
+    from course_utils.fine_tuning import FineTuningConfig
+    from course_utils.training import AUTO_PRECISION
 
     return FineTuningConfig(
         batch_size=32, max_epochs=20, patience=3, min_steps=MIN_STEPS, precision=AUTO_PRECISION
@@ -451,8 +452,8 @@ def fine_tune_subset(
     import time
     from dataclasses import replace
 
-    from course_utils.bert import fine_tune, labelled_accuracy
     from course_utils.bert_checkpoints import fine_tuning_model
+    from course_utils.fine_tuning import fine_tune, labelled_accuracy
 
     model = fine_tuning_model(task, init, pretrained, seed)
     passes = next((cap for size, cap in PASS_CAPS if len(subset) <= size), FULL_SET_PASSES)

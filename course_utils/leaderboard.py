@@ -10,33 +10,94 @@ provenance file written by a course command). One function per era returns its r
 
 Timings are wall-clock seconds of one-thread CPU runs (the course's commands and
 notebooks train on one thread), measured on the machine that ran them.
+
 """
 
 from __future__ import annotations
 
 import math
-import os
-import re
-import socket
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from course_utils import data, features, rules, text
+from course_utils import baselines as course_utils_baselines
+from course_utils import data, features, rules
 from course_utils.evaluation import PUBLISHED_MR_ACCURACY, accuracy
+from course_utils.prompting import (
+    DEV_PROMPT_SENTENCES,
+    PROMPT_TEMPLATES,
+    LogProbs,
+    PromptChoice,
+    PromptTemplate,
+    char_gpt_log_probs,
+    choose_prompt,
+    zero_shot_predictions,
+    zero_shot_scores,
+)
+from course_utils.text import normalization
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from transformers import PreTrainedTokenizerFast
 
     from course_utils.bert_checkpoints import TaskData
-    from course_utils.gpt import CharTokenizer
-    from course_utils.transformer import TinyGPT
+    from course_utils.gpt import CharTokenizer, TinyGPT
+
+__all__ = [
+    "BEYOND",
+    "CHAR_GPT_FILE",
+    "COST_MEASURES",
+    "C_GRID",
+    "ERAS",
+    "FEATURE_MODEL_NAMES",
+    "FINE_TUNED_ROWS",
+    "HUB_DEV_SENTENCES",
+    "HUB_GPT2",
+    "HUB_TEST_SENTENCES",
+    "LABEL_EFFICIENCY_FILE",
+    "LIVE",
+    "LR_MAX_ITER",
+    "NO_PRETRAIN",
+    "PRETRAIN",
+    "STEMMER_NAMES",
+    "STUDENT_SEEDS",
+    "STUDENT_TEMPERATURE",
+    "SW10",
+    "SW15",
+    "SW20",
+    "SW30",
+    "TEACHER_FILE",
+    "TINY_BERT_FILE",
+    "VECTOR_MODELS",
+    "LeaderboardRow",
+    "Split",
+    "StudentRun",
+    "Teacher",
+    "VectorClassifierResult",
+    "ZeroShotResult",
+    "all_rows",
+    "average_vectors",
+    "averaged_vector_classifier",
+    "cost",
+    "feature_rows",
+    "majority_baseline",
+    "normalization_rows",
+    "prompting_row",
+    "published_references",
+    "rule_rows",
+    "stemmed_tokenizer",
+    "student_row",
+    "teacher_row",
+    "tiny_bert_classifier_parameters",
+    "tiny_bert_rows",
+    "vector_training_seconds",
+    "word_vector_rows",
+    "zero_shot_row",
+]
 
 #: The eras of the course (spec section 1), in order; notebooks 10-11 go "beyond".
 ERAS = (
@@ -52,11 +113,6 @@ SW10, SW15, SW20, NO_PRETRAIN, PRETRAIN, SW30, BEYOND = ERAS
 
 LIVE = "live"
 Split = Mapping[str, Sequence[tuple[str, int]]]
-
-
-# ---------------------------------------------------------------------------
-# One row of the leaderboard
-# ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -159,11 +215,6 @@ def _provenance_source(path: str, command: object) -> str:
     return f"{path} ({command})"
 
 
-# ---------------------------------------------------------------------------
-# The floor and the published references
-# ---------------------------------------------------------------------------
-
-
 def majority_baseline(split: Split | None = None) -> float:
     """Test accuracy of always answering the most common training label (the floor)."""
     split = _split(split)
@@ -179,11 +230,6 @@ def published_references() -> dict[str, float]:
     """Published MR accuracies (fractions; 10-fold cross-validation, so comparable to our
     fixed split but not identical): Wang & Manning (2012), Kim (2014)."""
     return {name: value / 100 for name, value in PUBLISHED_MR_ACCURACY.items()}
-
-
-# ---------------------------------------------------------------------------
-# SW 1.0: the rule-based classifiers of notebook 01
-# ---------------------------------------------------------------------------
 
 
 def rule_rows(split: Split | None = None) -> list[LeaderboardRow]:
@@ -211,10 +257,6 @@ def rule_rows(split: Split | None = None) -> list[LeaderboardRow]:
     ]
 
 
-# ---------------------------------------------------------------------------
-# SW 1.5: notebook 02's baselines
-# ---------------------------------------------------------------------------
-
 FEATURE_MODEL_NAMES = {
     "multinomial NB, uni+bigram counts": "Naive Bayes, uni+bigrams",
     "logistic regression, TF-IDF uni+bigrams": "logistic regression, TF-IDF",
@@ -223,15 +265,17 @@ FEATURE_MODEL_NAMES = {
 
 
 def feature_rows(
-    baselines: Sequence[features.BaselineResult] | None = None,
+    baselines: Sequence[course_utils_baselines.BaselineResult] | None = None,
     *,
     split: Split | None = None,
     seeds: Sequence[int] = features.BASELINE_SEEDS,
 ) -> list[LeaderboardRow]:
-    """The SW 1.5 rows: :func:`course_utils.features.mr_baselines` (trained live unless
+    """The SW 1.5 rows: :func:`course_utils.baselines.mr_baselines` (trained live unless
     ``baselines`` are given), one row per model, seed means where a model has seeds."""
     if baselines is None:
-        baselines = features.mr_baselines(None if split is None else dict(split), seeds=seeds)
+        baselines = course_utils_baselines.mr_baselines(
+            None if split is None else dict(split), seeds=seeds
+        )
     return [
         LeaderboardRow(
             era=SW15,
@@ -247,10 +291,6 @@ def feature_rows(
         for result in baselines
     ]
 
-
-# ---------------------------------------------------------------------------
-# SW 2.0: averaged word vectors + logistic regression (notebooks 03, 04)
-# ---------------------------------------------------------------------------
 
 #: The shipped vectors (data/), the notebook that trained each, and its row name.
 VECTOR_MODELS = {
@@ -374,10 +414,6 @@ def word_vector_rows(
     return rows
 
 
-# ---------------------------------------------------------------------------
-# SW 2.0: a normalized vocabulary (notebook 05)
-# ---------------------------------------------------------------------------
-
 STEMMER_NAMES = {"porter": "Porter", "snowball": "Snowball", "lancaster": "Lancaster"}
 
 
@@ -387,7 +423,7 @@ def stemmed_tokenizer(stemmer: str) -> Callable[[str], list[str]]:
         raise ValueError(f"unknown stemmer {stemmer!r}; choose from {sorted(STEMMER_NAMES)}.")
 
     def tokenize(sentence: str) -> list[str]:
-        return text.normalize(features.BOW_TOKEN_PATTERN.findall(sentence), stem=stemmer)
+        return normalization.normalize(features.BOW_TOKEN_PATTERN.findall(sentence), stem=stemmer)
 
     return tokenize
 
@@ -427,10 +463,6 @@ def normalization_rows(
     return rows
 
 
-# ---------------------------------------------------------------------------
-# Pre-train, then fine-tune: TinyBert (notebook 08) and the teacher (notebook 10)
-# ---------------------------------------------------------------------------
-
 LABEL_EFFICIENCY_FILE = "data/label_efficiency_mr.provenance.json"
 TINY_BERT_FILE = "data/models/tiny-bert/model.provenance.json"
 TEACHER_FILE = "data/models/tiny-bert-mr/model.provenance.json"
@@ -445,14 +477,10 @@ FINE_TUNED_ROWS = (
 def tiny_bert_classifier_parameters(pretraining: Mapping[str, Any] | None = None) -> int:
     """Parameters of TinyBert with its MR head ([CLS] -> 2 classes), the architecture of
     the shipped checkpoint's provenance (``model_config``)."""
+    from course_utils.bert import TinyBert, TinyBertConfig, TinyBertForSequenceClassification
     from course_utils.bert_checkpoints import TINY_BERT, model_dir
     from course_utils.checkpoints import load_provenance
-    from course_utils.transformer import (
-        TinyBert,
-        TinyBertConfig,
-        TinyBertForSequenceClassification,
-        count_parameters,
-    )
+    from course_utils.transformer import count_parameters
 
     if pretraining is None:
         pretraining = load_provenance("model", model_dir(TINY_BERT))
@@ -523,10 +551,10 @@ def teacher_row(
 ) -> LeaderboardRow:
     """Notebook 10's teacher (the shipped TinyBert fine-tuned on MR, seed 0) with its test
     accuracy recomputed live; its provenance gives its fine-tuning time and parameters."""
-    from course_utils.bert import labelled_accuracy
     from course_utils.bert_checkpoints import TINY_BERT, model_dir, mr_task
     from course_utils.checkpoints import load_provenance
     from course_utils.distillation import load_teacher
+    from course_utils.fine_tuning import labelled_accuracy
 
     model, tokenizer, provenance = load_teacher() if teacher is None else teacher
     task = mr_task(tokenizer) if task is None else task
@@ -548,10 +576,6 @@ def teacher_row(
         note=f"provenance test accuracy {100 * float(provenance['test_accuracy']):.2f}%",
     )
 
-
-# ---------------------------------------------------------------------------
-# Beyond: the distilled student (notebook 10)
-# ---------------------------------------------------------------------------
 
 STUDENT_SEEDS = (0, 1, 2)
 STUDENT_TEMPERATURE = 4.0
@@ -577,10 +601,10 @@ def student_row(
     """Distil the teacher into notebook 10's averaged-embedding student (soft targets at
     ``temperature`` plus hard labels) once per seed; the row holds the means. Upstream:
     the teacher's pre-training, fine-tuning and labelling of the training set."""
-    from course_utils.bert import predict_logits
     from course_utils.bert_checkpoints import TINY_BERT, model_dir, mr_task
     from course_utils.checkpoints import load_provenance
     from course_utils.distillation import load_teacher, student_logits, train_student
+    from course_utils.fine_tuning import predict_logits
     from course_utils.transformer import count_parameters
 
     if not seeds:
@@ -628,199 +652,6 @@ def student_row(
         note="upstream = the teacher: pre-training + fine-tuning + labelling MR train",
     )
     return row, runs
-
-
-# ---------------------------------------------------------------------------
-# SW 3.0: prompting a generative model, zero-shot (notebook 09)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PromptTemplate:
-    """A zero-shot prompt: ``prompt`` holds ``{sentence}``; the model's verdict is which
-    of the two continuations it finds more likely right after it."""
-
-    name: str
-    prompt: str
-    positive: str
-    negative: str
-
-    def __post_init__(self) -> None:
-        if "{sentence}" not in self.prompt:
-            raise ValueError(f"template {self.name!r}: the prompt must contain '{{sentence}}'.")
-        if not self.positive or not self.negative or self.positive == self.negative:
-            raise ValueError(
-                f"template {self.name!r}: give two different, non-empty continuations."
-            )
-
-    def fill(self, sentence: str) -> str:
-        return self.prompt.replace("{sentence}", sentence)
-
-
-#: The variants tried on dev (never on test): plain English, and one in the model's
-#: own register (a speaker's line, then a reply).
-PROMPT_TEMPLATES = (
-    PromptTemplate("It was good / bad", "{sentence}\nIt was", " good.", " bad."),
-    PromptTemplate(
-        "a play-goer's verdict",
-        "FIRST CITIZEN:\n{sentence}\n\nSECOND CITIZEN:\nThat is",
-        " well said.",
-        " ill said.",
-    ),
-)
-#: Dev sentences the prompt variants are compared on (the first N of dev, to keep the
-#: notebook inside its time budget; a character model reads about 100 characters each).
-DEV_PROMPT_SENTENCES = 200
-#: Decision rules tried on dev: the more likely continuation (threshold 0), or the dev
-#: median of the score difference as threshold (half the answers positive).
-DECISION_RULES = ("more likely continuation", "threshold at the dev median")
-
-#: prompts, one continuation -> log-probability of the continuation after each prompt.
-LogProbs = Callable[[Sequence[str], str], np.ndarray]
-ModelLogits = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-@torch.no_grad()
-def batched_continuation_log_probs(
-    logits_fn: ModelLogits,
-    prompts: Sequence[Sequence[int]],
-    continuation: Sequence[int],
-    *,
-    max_length: int,
-    batch_size: int = 64,
-) -> np.ndarray:
-    """Log-probability (nats) of ``continuation`` after each prompt, many prompts per
-    forward pass. The batched version of :func:`course_utils.gpt.continuation_log_prob`.
-
-    Prompts are token-id lists; one that is too long keeps its *last* tokens so that
-    prompt + continuation fit ``max_length + 1`` (the model reads ``max_length``).
-    ``logits_fn(ids, attention_mask)`` returns (batch, length, vocabulary) logits;
-    sequences are right-padded, which a causal model never sees before the pad.
-    """
-    continuation = list(continuation)
-    if not continuation:
-        raise ValueError("the continuation is empty: give at least one token to score.")
-    room = max_length + 1 - len(continuation)
-    if room < 1:
-        raise ValueError(
-            f"a continuation of {len(continuation)} tokens leaves no room for a prompt in "
-            f"{max_length} positions."
-        )
-    if any(len(prompt) == 0 for prompt in prompts):
-        raise ValueError("every prompt needs at least one token.")
-    sequences = [list(prompt)[-room:] for prompt in prompts]
-    order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
-    target = torch.tensor(continuation)
-    out = np.zeros(len(sequences))
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        width = max(len(sequences[i]) for i in rows) + len(continuation)
-        ids = torch.zeros(len(rows), width, dtype=torch.long)
-        mask = torch.zeros(len(rows), width, dtype=torch.long)
-        for r, i in enumerate(rows):
-            full = sequences[i] + continuation
-            ids[r, : len(full)] = torch.tensor(full)
-            mask[r, : len(full)] = 1
-        log_probs = logits_fn(ids[:, :-1], mask[:, :-1]).float().log_softmax(dim=-1)
-        for r, i in enumerate(rows):
-            positions = torch.arange(len(sequences[i]) - 1, len(sequences[i]) - 1 + len(target))
-            out[i] = log_probs[r, positions, target].sum().item()
-    return out
-
-
-def to_alphabet(sentence: str, alphabet: str) -> str:
-    """``sentence`` written with ``alphabet`` only: accents stripped, double quotes as
-    single ones, any other unknown character dropped (a character model's input)."""
-    decomposed = unicodedata.normalize("NFKD", sentence.replace('"', "'"))
-    kept = "".join(char for char in decomposed if char in alphabet)
-    return re.sub(" {2,}", " ", kept)
-
-
-def char_gpt_log_probs(
-    model: TinyGPT, tokenizer: CharTokenizer, *, batch_size: int = 64
-) -> LogProbs:
-    """Scorer of the course's character GPT: prompts are mapped to its alphabet and keep
-    their last characters when they are longer than its context."""
-    model.eval()
-
-    def log_probs(prompts: Sequence[str], continuation: str) -> np.ndarray:
-        encoded = [tokenizer.encode(to_alphabet(prompt, tokenizer.chars)) for prompt in prompts]
-        return batched_continuation_log_probs(
-            lambda ids, _mask: model(ids),
-            encoded,
-            tokenizer.encode(continuation),
-            max_length=model.config.max_position,
-            batch_size=batch_size,
-        )
-
-    return log_probs
-
-
-def hf_causal_lm_log_probs(model: Any, tokenizer: Any, *, batch_size: int = 16) -> LogProbs:
-    """Scorer of a Hugging Face causal language model (e.g. ``gpt2``), same rules."""
-    model.eval()
-
-    def log_probs(prompts: Sequence[str], continuation: str) -> np.ndarray:
-        encoded = [tokenizer(prompt)["input_ids"] for prompt in prompts]
-        return batched_continuation_log_probs(
-            lambda ids, mask: model(input_ids=ids, attention_mask=mask).logits,
-            encoded,
-            tokenizer(continuation)["input_ids"],
-            max_length=model.config.n_positions,
-            batch_size=batch_size,
-        )
-
-    return log_probs
-
-
-def zero_shot_scores(
-    log_probs: LogProbs, sentences: Sequence[str], template: PromptTemplate
-) -> np.ndarray:
-    """log P(positive continuation) - log P(negative continuation), per sentence."""
-    if isinstance(sentences, str) or not sentences:
-        raise ValueError("pass a non-empty list of sentences.")
-    prompts = [template.fill(sentence) for sentence in sentences]
-    return log_probs(prompts, template.positive) - log_probs(prompts, template.negative)
-
-
-def zero_shot_predictions(scores: Sequence[float], threshold: float = 0.0) -> np.ndarray:
-    """1 (positive) where the score is above ``threshold``, else 0. With threshold 0: the
-    continuation the model finds more likely wins (a tie counts as negative)."""
-    return (np.asarray(scores, dtype=float) > threshold).astype(int)
-
-
-@dataclass(frozen=True)
-class PromptChoice:
-    """The variant chosen on dev and every variant's dev accuracy."""
-
-    template: PromptTemplate
-    rule: str
-    threshold: float
-    dev_accuracy: float
-    dev_table: tuple[tuple[str, str, float], ...]
-
-
-def choose_prompt(
-    log_probs: LogProbs,
-    dev_texts: Sequence[str],
-    dev_labels: Sequence[int],
-    templates: Sequence[PromptTemplate] = PROMPT_TEMPLATES,
-) -> PromptChoice:
-    """Try every template with both :data:`DECISION_RULES` on dev; keep the most accurate
-    (the first of equals)."""
-    if not templates:
-        raise ValueError("give at least one prompt template.")
-    if len(dev_texts) != len(dev_labels):
-        raise ValueError(f"{len(dev_texts)} dev texts but {len(dev_labels)} labels.")
-    table, best = [], None
-    for template in templates:
-        scores = zero_shot_scores(log_probs, dev_texts, template)
-        for rule, threshold in zip(DECISION_RULES, (0.0, float(np.median(scores))), strict=True):
-            dev_accuracy = accuracy(dev_labels, zero_shot_predictions(scores, threshold))
-            table.append((template.name, rule, dev_accuracy))
-            if best is None or dev_accuracy > best[3]:
-                best = (template, rule, threshold, dev_accuracy)
-    return PromptChoice(*best, dev_table=tuple(table))
 
 
 @dataclass(frozen=True)
@@ -901,29 +732,9 @@ def prompting_row(
 
 #: The optional networked row: GPT-2 small (Radford et al. 2019) from the Hugging Face hub.
 HUB_GPT2 = "gpt2"
-HUB_HOST = "huggingface.co"
 #: GPT-2 small on a CPU scores a few sentences a second: the networked row reads this many.
 HUB_TEST_SENTENCES = 200
 HUB_DEV_SENTENCES = 100
-
-
-def hub_reachable(host: str = HUB_HOST, timeout: float = 3.0) -> bool:
-    """Whether the Hugging Face hub can be reached: False at once when ``HF_HUB_OFFLINE``
-    or ``COURSE_OFFLINE`` asks for offline work, else a short connection attempt."""
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes"}:
-        return False
-    if data.offline_requested():
-        return False
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------
-# Everything together, and reading the table
-# ---------------------------------------------------------------------------
 
 
 def all_rows(
@@ -946,114 +757,3 @@ def all_rows(
         prompting_row(split=split).row,
         student_row(teacher, task)[0],
     ]
-
-
-def sort_rows(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:
-    """Rows in course order: by era, then by notebook (a stable sort)."""
-    return sorted(rows, key=lambda row: (row.era_index, row.notebook))
-
-
-def era_bests(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:
-    """The most accurate row of each era present, in era order (the first of equals)."""
-    bests: dict[str, LeaderboardRow] = {}
-    for row in rows:
-        if row.era not in bests or row.test_accuracy > bests[row.era].test_accuracy:
-            bests[row.era] = row
-    return [bests[era] for era in ERAS if era in bests]
-
-
-def accuracy_interval(test_accuracy: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Normal-approximation confidence interval of an accuracy measured on ``n`` examples
-    (95% with z = 1.96): ``acc ± z * sqrt(acc * (1 - acc) / n)``, clipped to [0, 1]."""
-    if n < 1:
-        raise ValueError(f"n is the number of test examples, at least 1; got {n}.")
-    if not 0.0 <= test_accuracy <= 1.0:
-        raise ValueError(f"accuracy is a fraction in [0, 1], got {test_accuracy}.")
-    half = z * math.sqrt(test_accuracy * (1 - test_accuracy) / n)
-    return max(0.0, test_accuracy - half), min(1.0, test_accuracy + half)
-
-
-def pareto_front(costs: Sequence[float], accuracies: Sequence[float]) -> list[int]:
-    """Indices of the points no other point beats: none is at most as costly and at least
-    as accurate, and strictly better in one. Sorted by cost (then accuracy, best first)."""
-    if len(costs) != len(accuracies):
-        raise ValueError(f"{len(costs)} costs but {len(accuracies)} accuracies.")
-    order = sorted(range(len(costs)), key=lambda i: (costs[i], -accuracies[i], i))
-    front, best = [], -math.inf
-    for i in order:
-        if accuracies[i] > best:
-            front.append(i)
-            best = accuracies[i]
-        elif accuracies[i] == best and costs[i] == costs[front[-1]] and i != front[-1]:
-            front.append(i)  # an exact duplicate of a front point is not beaten either
-    return front
-
-
-def cheapest_within(entries: Sequence[tuple[str, float, float]], tolerance: float) -> str:
-    """Name of the cheapest of ``(name, cost, accuracy)`` whose accuracy is within
-    ``tolerance`` of the best (ties on cost: the more accurate, then the first)."""
-    if not entries:
-        raise ValueError("no entries given.")
-    if tolerance < 0:
-        raise ValueError(f"tolerance cannot be negative, got {tolerance}.")
-    best = max(acc for _, _, acc in entries)
-    good = [(c, -acc, i) for i, (_, c, acc) in enumerate(entries) if acc >= best - tolerance]
-    return entries[min(good)[2]][0]
-
-
-@dataclass(frozen=True)
-class TableColumn:
-    header: str
-    width: int
-    render: Callable[[LeaderboardRow], str] = field(repr=False)
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
-
-
-def format_cost(value: float | None, measure: str) -> str:
-    """A cost as the table writes it: parameters as integers, seconds with their unit and
-    one decimal below 100; "none" where the measure does not apply."""
-    if measure not in COST_MEASURES:
-        raise ValueError(f"unknown cost measure {measure!r}; choose from {list(COST_MEASURES)}.")
-    if value is None:
-        return "none"
-    return f"{value:,.0f}" if measure == "parameters" else f"{_seconds(value)} s"
-
-
-def _count(value: int) -> str:
-    return f"{value:,}" if value else "-"
-
-
-def _accuracy_cell(row: LeaderboardRow) -> str:
-    spread = f" ± {100 * row.test_accuracy_std:.1f}" if row.seeds > 1 else ""
-    return f"{100 * row.test_accuracy:.1f}{spread}"
-
-
-TABLE_COLUMNS = (
-    TableColumn("era", 30, lambda row: row.era),
-    TableColumn("model", 52, lambda row: row.model),
-    TableColumn("nb", 2, lambda row: row.notebook),
-    TableColumn("test %", 10, _accuracy_cell),
-    TableColumn("trained", 9, lambda row: f"{row.parameters:,}"),
-    TableColumn("frozen", 9, lambda row: _count(row.frozen_parameters)),
-    TableColumn("train s", 7, lambda row: _seconds(row.train_seconds)),
-    TableColumn("upstream s", 10, lambda row: _seconds(row.upstream_seconds)),
-)  # fmt: skip
-
-
-def format_table(
-    rows: Sequence[LeaderboardRow], *, with_costs: bool = True, numbered: bool = True
-) -> str:
-    """The rows as a plain-text table, numbered from 1 as the figure numbers its points
-    (``with_costs=False`` leaves out the timings)."""
-    columns = TABLE_COLUMNS if with_costs else TABLE_COLUMNS[:6]
-    header = "  ".join(f"{column.header:<{column.width}}" for column in columns)
-    lines = [(" #  " if numbered else "") + header.rstrip()]
-    for number, row in enumerate(rows, start=1):
-        cells = "  ".join(f"{column.render(row):<{column.width}}" for column in columns)
-        lines.append((f"{number:2d}  " if numbered else "") + cells.rstrip())
-    return "\n".join(lines)

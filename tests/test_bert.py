@@ -9,37 +9,37 @@ import numpy as np
 import pytest
 import torch
 
-from course_utils import bert
+from course_utils import training
 from course_utils.bert import (
     IS_NEXT,
     NOT_NEXT,
-    BertVocab,
-    FineTuningConfig,
-    PretrainingConfig,
-    PretrainingCorpus,
-    PretrainingState,
-    evaluate_pretraining,
-    fine_tune,
-    first_piece_labels,
-    labelled_accuracy,
-    make_nsp_pairs,
-    mask_tokens,
-    pad_examples,
-    pair_example,
-    predict,
-    pretrain,
-    resolve_precision,
-    single_example,
-    warmup_linear_decay,
-    with_resolved_precision,
-)
-from course_utils.transformer import (
-    IGNORE_INDEX,
     TinyBert,
     TinyBertConfig,
     TinyBertForSequenceClassification,
     TinyBertForTokenClassification,
+    make_nsp_pairs,
+    mask_tokens,
+    pad_examples,
+    pair_example,
+    single_example,
 )
+from course_utils.fine_tuning import (
+    FineTuningConfig,
+    fine_tune,
+    first_piece_labels,
+    labelled_accuracy,
+    predict,
+)
+from course_utils.pretraining import (
+    BertVocab,
+    PretrainingConfig,
+    PretrainingCorpus,
+    PretrainingState,
+    evaluate_pretraining,
+    pretrain,
+)
+from course_utils.training import resolve_precision, warmup_linear_decay, with_resolved_precision
+from course_utils.transformer import IGNORE_INDEX
 
 PAD, UNK, CLS, SEP, MASK = range(5)
 SPECIAL = (PAD, UNK, CLS, SEP, MASK)
@@ -277,7 +277,7 @@ def test_bad_pretraining_config(kwargs, message):
 def test_auto_precision_uses_bfloat16_only_where_the_device_computes_it(
     monkeypatch, fast, expected
 ):
-    monkeypatch.setattr(bert, "has_fast_bfloat16", lambda device: fast)
+    monkeypatch.setattr(training, "has_fast_bfloat16", lambda device: fast)
     assert resolve_precision("auto", "cpu") == expected
     for explicit in ("float32", "bfloat16"):
         assert resolve_precision(explicit, "cpu") == explicit

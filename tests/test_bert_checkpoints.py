@@ -12,16 +12,19 @@ from transformers import AutoTokenizer, pipeline
 
 from course_utils import bert_checkpoints as bc
 from course_utils import data
-from course_utils.bert import IS_NEXT, FineTuningConfig, PretrainingConfig, fill_mask
-from course_utils.checkpoints import CheckpointError
-from course_utils.subwords import train_wordpiece
-from course_utils.transformer import (
+from course_utils.bert import (
+    IS_NEXT,
     TinyBert,
     TinyBertConfig,
     TinyBertForSequenceClassification,
     TinyBertForTokenClassification,
-    count_parameters,
+    fill_mask,
 )
+from course_utils.checkpoints import CheckpointError
+from course_utils.fine_tuning import FineTuningConfig
+from course_utils.pretraining import PretrainingConfig
+from course_utils.subwords import train_wordpiece
+from course_utils.transformer import count_parameters
 
 #: A recipe small enough to train in seconds: two small corpora, a 300-piece vocabulary.
 SMOKE_RECIPE = dataclasses.replace(

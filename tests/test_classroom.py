@@ -1,5 +1,5 @@
-"""course_utils.classroom: solutions are stripped, student notebooks are built and still run,
-stored outputs are linted."""
+"""course_utils.classroom.student and .execute: solutions are stripped, student notebooks
+are built and still run, stored outputs are linted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import types
 import nbformat
 import pytest
 
-from course_utils import classroom
+from course_utils.classroom import execute, student
 
 SOLVED = """def f(x):
     ### BEGIN SOLUTION
@@ -27,7 +27,7 @@ def g(y):
 
 
 def test_strip_solutions_keeps_indentation_and_definitions():
-    stripped = classroom.strip_solutions(SOLVED)
+    stripped = student.strip_solutions(SOLVED)
     assert "return x + 1" not in stripped and "return y" not in stripped
     assert "    raise NotImplementedError" in stripped
     assert "        raise NotImplementedError" in stripped
@@ -39,21 +39,21 @@ def test_strip_solutions_keeps_indentation_and_definitions():
 
 def test_strip_solutions_refuses_bad_markers():
     with pytest.raises(ValueError, match="Unbalanced"):
-        classroom.strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
+        student.strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n")
     with pytest.raises(ValueError, match="inside a function body"):
-        classroom.strip_solutions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
+        student.strip_solutions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n")
 
 
 def test_markdown_answers_become_a_prompt():
     text = "Why?\n### BEGIN SOLUTION\nBecause.\n### END SOLUTION\n"
-    assert classroom.strip_solutions(text, markdown=True) == "Why?\n" + classroom.MARKDOWN_STUB
+    assert student.strip_solutions(text, markdown=True) == "Why?\n" + student.MARKDOWN_STUB
 
 
 def test_course_notebooks_have_clean_stored_outputs():
-    notebooks = classroom.course_notebooks()
+    notebooks = student.course_notebooks()
     assert [p.name[:2] for p in notebooks][:2] == ["00", "01"]
     for path in notebooks:
-        problems = classroom.notebook_problems(nbformat.read(path, as_version=4))
+        problems = execute.notebook_problems(nbformat.read(path, as_version=4))
         assert not problems, f"{path.name}: {problems}"
 
 
@@ -66,7 +66,7 @@ def test_problems_are_detected():
         nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful\n"),
     ]
     notebook.cells = [cell, nbformat.v4.new_code_cell("x = 1")]
-    problems = classroom.notebook_problems(notebook)
+    problems = execute.notebook_problems(notebook)
     assert any("error output" in p for p in problems)
     assert any("stderr" in p for p in problems)
     assert any("not executed" in p for p in problems)
@@ -74,15 +74,15 @@ def test_problems_are_detected():
 
 @pytest.mark.slow
 def test_student_notebooks_are_built_and_run_top_to_bottom(tmp_path):
-    written = classroom.build_student_notebooks(out_dir=tmp_path)
-    assert [p.name for p in written] == [p.name for p in classroom.course_notebooks()]
+    written = student.build_student_notebooks(out_dir=tmp_path)
+    assert [p.name for p in written] == [p.name for p in student.course_notebooks()]
     for path in written:
         notebook = nbformat.read(path, as_version=4)
         sources = "\n".join(cell.source for cell in notebook.cells)
-        assert not classroom.BEGIN_LINE.search(sources)
+        assert not student.BEGIN_LINE.search(sources)
         assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code")
         start = time.perf_counter()
-        classroom.execute_notebook(notebook, cwd=classroom.NOTEBOOK_DIR)
+        execute.execute_notebook(notebook, cwd=student.NOTEBOOK_DIR)
         print(f"student {path.name}: ran in {time.perf_counter() - start:.1f} s")
         errors = [
             o for c in notebook.cells if c.cell_type == "code" for o in c.outputs
@@ -97,15 +97,15 @@ def test_student_notebooks_are_built_and_run_top_to_bottom(tmp_path):
 
 
 def test_every_course_notebook_opens_with_its_title_then_the_colab_cells():
-    for path in classroom.course_notebooks():
+    for path in student.course_notebooks():
         title, badge, setup = nbformat.read(path, as_version=4).cells[:3]
         assert title.cell_type == "markdown" and title.source.startswith("# "), path.name
         assert "**Learning objectives.**" in title.source, path.name
         assert badge.cell_type == "markdown", path.name
-        assert badge.source.startswith(classroom.colab_badge_markdown(path.name)), path.name
+        assert badge.source.startswith(student.colab_badge_markdown(path.name)), path.name
         assert len(badge.source.splitlines()) == 1, path.name
-        assert classroom.colab_url(path.name).endswith(f"/blob/main/notebooks/{path.name}")
-        assert setup.cell_type == "code" and setup.source == classroom.COLAB_SETUP_SOURCE
+        assert student.colab_url(path.name).endswith(f"/blob/main/notebooks/{path.name}")
+        assert setup.cell_type == "code" and setup.source == student.COLAB_SETUP_SOURCE
         assert setup.metadata["jupyter"]["source_hidden"] is True, path.name
 
 
@@ -115,28 +115,25 @@ def test_colab_cells_are_added_once_after_the_title(tmp_path):
         nbformat.v4.new_markdown_cell("# 42 · Title"),
         nbformat.v4.new_code_cell("1"),
     ]
-    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is True
+    assert student.add_colab_cells(notebook, "42_title.ipynb") is True
     once = nbformat.writes(notebook)
-    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is False
+    assert student.add_colab_cells(notebook, "42_title.ipynb") is False
     assert nbformat.writes(notebook) == once
     assert [cell.metadata.get("course", {}).get("colab") for cell in notebook.cells] == [
         None,
-        classroom.COLAB_BADGE,
-        classroom.COLAB_SETUP,
+        student.COLAB_BADGE,
+        student.COLAB_SETUP,
         None,
     ]
     notebook.cells.append(notebook.cells.pop(1))  # a badge that wandered off moves back up
-    assert classroom.add_colab_cells(notebook, "42_title.ipynb") is True
+    assert student.add_colab_cells(notebook, "42_title.ipynb") is True
     assert nbformat.writes(notebook) == once
-    path = tmp_path / "42_title.ipynb"
-    classroom.write_notebook(notebook, path)
-    assert classroom.add_colab_cells_in_place([path]) == []
 
 
 def test_colab_cells_go_first_in_a_notebook_without_a_title():
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell("1")]
-    classroom.add_colab_cells(notebook, "42_title.ipynb")
+    student.add_colab_cells(notebook, "42_title.ipynb")
     assert [cell.source for cell in notebook.cells][2:] == ["1"]
 
 
@@ -149,7 +146,7 @@ def _run_colab_cell(monkeypatch, calls):
     monkeypatch.setattr(os, "chdir", lambda path: calls.append(["chdir", path]))
     monkeypatch.setattr(os.path, "isdir", lambda path: False)
     monkeypatch.setattr(sys, "path", list(sys.path))
-    exec(compile(classroom.COLAB_SETUP_SOURCE, "<colab cell>", "exec"), {})
+    exec(compile(student.COLAB_SETUP_SOURCE, "<colab cell>", "exec"), {})
 
 
 def test_the_colab_cell_does_nothing_outside_colab(monkeypatch, capsys):
@@ -171,20 +168,27 @@ def test_the_colab_cell_installs_the_course_on_colab(monkeypatch):
     calls: list = []
     _run_colab_cell(monkeypatch, calls)
     clone, install, chdir = calls
-    assert clone[:2] == ["git", "clone"] and clone[-2].endswith(classroom.COURSE_REPOSITORY)
-    assert install[1:] == ["-m", "pip", "install", "--quiet", "-e", classroom.COLAB_COURSE_DIR]
-    assert chdir == ["chdir", f"{classroom.COLAB_COURSE_DIR}/notebooks"]
+    assert clone[:2] == ["git", "clone"] and clone[-2].endswith(student.COURSE_REPOSITORY)
+    assert install[1:] == [
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "-e",
+        student.COLAB_COURSE_DIR,
+    ]
+    assert chdir == ["chdir", f"{student.COLAB_COURSE_DIR}/notebooks"]
     assert enabled == [True]
 
 
 def test_executed_notebooks_keep_their_figures_under_a_headless_backend(monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")  # .ci/run sets it; a saved notebook needs its plots
-    assert "MPLBACKEND" not in classroom.kernel_environment()
+    assert "MPLBACKEND" not in execute.kernel_environment()
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [
         nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\n\nplt.plot([1, 2]);")
     ]
-    classroom.execute_notebook(notebook)
+    execute.execute_notebook(notebook)
     mimes = {mime for output in notebook.cells[0].outputs for mime in output.get("data", {})}
     assert "image/png" in mimes
 
@@ -198,7 +202,7 @@ def test_consecutive_stream_pieces_are_joined_around_other_outputs():
     cell.outputs = [stream("rev"), stream("iew\n"), figure, stream("a\n"), stream("b\n", "stderr")]
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [cell, nbformat.v4.new_markdown_cell("text")]
-    classroom.merge_consecutive_streams(notebook)
+    execute.merge_consecutive_streams(notebook)
     assert [(o.output_type, o.get("name"), o.get("text")) for o in cell.outputs] == [
         ("stream", "stdout", "review\n"),
         ("display_data", None, None),
@@ -233,6 +237,6 @@ def test_progress_bars_are_stored_with_their_final_text():
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [cell]
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": state}}
-    classroom.finish_progress_bars(notebook)
+    execute.finish_progress_bars(notebook)
     assert bar["data"]["text/plain"] == "GPT: 100%|██████████| 800/800 [01:09<00:00]"
     assert other["data"]["text/plain"] == "GPT:   0%|"

@@ -173,7 +173,8 @@ def _fake_remote(payload: bytes) -> data.RemoteFile:
 
 def test_fetch_file_downloads_verifies_and_caches(monkeypatch, tmp_path):
     payload = b"hello course\n"
-    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
+    for name in data.OFFLINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(data.MIRROR_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(payload))
@@ -184,7 +185,8 @@ def test_fetch_file_downloads_verifies_and_caches(monkeypatch, tmp_path):
 
 
 def test_fetch_file_refuses_a_corrupt_download(monkeypatch, tmp_path):
-    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
+    for name in data.OFFLINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(data.MIRROR_ENV, raising=False)
     monkeypatch.setenv(data.CACHE_ENV, str(tmp_path))
     monkeypatch.setattr(data.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"evil"))
@@ -251,7 +253,8 @@ def test_environment_problems_name_each_variable(monkeypatch, tmp_path):
 
 @pytest.mark.usefixtures("no_data_anywhere")
 def test_a_proxy_nltk_refuses_is_explained_in_one_line(monkeypatch):
-    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
+    for name in data.OFFLINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv(data.NLTK_PROXY_OPT_IN_ENV, raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
@@ -272,7 +275,8 @@ def test_a_proxy_nltk_refuses_is_explained_in_one_line(monkeypatch):
 
 @pytest.mark.usefixtures("no_data_anywhere")
 def test_a_failed_download_is_tried_once_and_reported_once(monkeypatch):
-    monkeypatch.delenv(data.OFFLINE_ENV, raising=False)
+    for name in data.OFFLINE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(data, "proxy_refusal", lambda: None)
     calls = []
     monkeypatch.setattr(data, "_nltk_download", lambda name: calls.append(name) or "timed out")

@@ -9,8 +9,9 @@ import torch
 import torch.nn.functional as F
 
 from course_utils import distillation as kd
-from course_utils.bert import IGNORE_INDEX, labelled_accuracy, predict_logits
 from course_utils.bert_checkpoints import mr_task
+from course_utils.fine_tuning import labelled_accuracy, predict_logits
+from course_utils.transformer import IGNORE_INDEX
 
 PAD = 0
 VOCAB = 12

@@ -14,7 +14,9 @@ import torch
 from gensim.models import KeyedVectors, Word2Vec
 from gensim.test.utils import datapath
 
-from course_utils import embeddings as E
+from course_utils.experiments import vectors as experiments_vectors
+from course_utils.vectors import benchmarks, word2vec
+from course_utils.vectors import counts as vectors_counts
 
 GOOGLE_QUESTIONS = 19_544
 TOY_SEED = 7
@@ -64,7 +66,7 @@ def test_build_vocab_matches_gensim_order_and_counts(with_ties):
     sentences = toy_corpus()
     if with_ties:  # many words with equal counts: gensim's tie order matters
         sentences = [[f"w{i % 37}", f"v{i % 11}", "the"] for i in range(200)]
-    vocab = E.build_vocab(sentences, min_count=2)
+    vocab = vectors_counts.build_vocab(sentences, min_count=2)
     reference = Word2Vec(min_count=2, vector_size=8)
     reference.build_vocab(sentences)
     assert vocab.words == reference.wv.index_to_key
@@ -75,21 +77,21 @@ def test_build_vocab_matches_gensim_order_and_counts(with_ties):
 
 def test_build_vocab_min_count_max_size_and_encode():
     sentences = [["a", "b", "a", "c"], ["a", "b", "d"]]
-    vocab = E.build_vocab(sentences, min_count=2)
+    vocab = vectors_counts.build_vocab(sentences, min_count=2)
     assert vocab.words == ["a", "b"] and list(vocab.counts) == [3, 2]
     assert "c" not in vocab and "a" in vocab
-    assert E.build_vocab(sentences, max_size=3).words == ["a", "b", "d"]  # d, c tie
+    assert vectors_counts.build_vocab(sentences, max_size=3).words == ["a", "b", "d"]  # d, c tie
     np.testing.assert_array_equal(vocab.encode(["d", "b", "a", "zzz"]), [1, 0])
-    ids, sentence_ids = E.encode_corpus(sentences, vocab)
+    ids, sentence_ids = vectors_counts.encode_corpus(sentences, vocab)
     np.testing.assert_array_equal(ids, [0, 1, 0, 0, 1])
     np.testing.assert_array_equal(sentence_ids, [0, 0, 0, 1, 1])
 
 
 def test_sentences_must_be_token_lists():
     with pytest.raises(TypeError, match="list of tokens"):
-        E.build_vocab(["a whole sentence as one string"])
+        vectors_counts.build_vocab(["a whole sentence as one string"])
     with pytest.raises(ValueError, match="min_count"):
-        E.build_vocab([["a"]], min_count=0)
+        vectors_counts.build_vocab([["a"]], min_count=0)
 
 
 def brute_force_cooccurrence(sentences, vocab, window, harmonic):
@@ -106,8 +108,8 @@ def brute_force_cooccurrence(sentences, vocab, window, harmonic):
 @pytest.mark.parametrize("weighting", ["uniform", "harmonic"])
 def test_cooccurrence_matches_brute_force(weighting):
     sentences = [*toy_corpus(60), ["cat", "unknownword", "car"], ["dog"]]
-    vocab = E.build_vocab(sentences, min_count=2)
-    got = E.cooccurrence(sentences, vocab, window=3, weighting=weighting)
+    vocab = vectors_counts.build_vocab(sentences, min_count=2)
+    got = vectors_counts.cooccurrence(sentences, vocab, window=3, weighting=weighting)
     expected = brute_force_cooccurrence(sentences, vocab, 3, weighting == "harmonic")
     assert sp.issparse(got) and got.shape == (len(vocab), len(vocab))
     np.testing.assert_allclose(got.toarray(), expected)
@@ -115,11 +117,11 @@ def test_cooccurrence_matches_brute_force(weighting):
 
 
 def test_cooccurrence_rejects_bad_arguments():
-    vocab = E.build_vocab([["a", "b"]])
+    vocab = vectors_counts.build_vocab([["a", "b"]])
     with pytest.raises(ValueError, match="weighting"):
-        E.cooccurrence([["a", "b"]], vocab, window=2, weighting="gaussian")
+        vectors_counts.cooccurrence([["a", "b"]], vocab, window=2, weighting="gaussian")
     with pytest.raises(ValueError, match="window"):
-        E.cooccurrence([["a", "b"]], vocab, window=0)
+        vectors_counts.cooccurrence([["a", "b"]], vocab, window=0)
 
 
 @pytest.mark.parametrize("alpha", [1.0, 0.75])
@@ -132,22 +134,22 @@ def test_ppmi_matches_dense_formula(alpha):
     p_context = smoothed / smoothed.sum()
     with np.errstate(divide="ignore"):
         expected = np.maximum(np.log(counts / total / (p_word * p_context)), 0.0)
-    got = E.ppmi(sp.csr_matrix(counts), alpha=alpha)
+    got = vectors_counts.ppmi(sp.csr_matrix(counts), alpha=alpha)
     np.testing.assert_allclose(got.toarray(), expected, atol=1e-12)
     assert got.data.min() > 0
 
 
 def test_ppmi_rejects_negative_and_empty():
     with pytest.raises(ValueError, match="non-negative"):
-        E.ppmi(np.array([[1.0, -1.0], [0.0, 2.0]]))
+        vectors_counts.ppmi(np.array([[1.0, -1.0], [0.0, 2.0]]))
     with pytest.raises(ValueError, match="all zeros"):
-        E.ppmi(np.zeros((3, 3)))
+        vectors_counts.ppmi(np.zeros((3, 3)))
 
 
 def test_svd_vectors_match_numpy():
     rng = np.random.default_rng(1)
     matrix = rng.random((30, 20))
-    got = E.svd_vectors(sp.csr_matrix(matrix), 5, eigenvalue_weight=1.0)
+    got = vectors_counts.svd_vectors(sp.csr_matrix(matrix), 5, eigenvalue_weight=1.0)
     u, s, _ = np.linalg.svd(matrix, full_matrices=False)
     expected = u[:, :5] * s[:5]
     signs = np.sign(np.sum(got * expected, axis=0))
@@ -155,10 +157,10 @@ def test_svd_vectors_match_numpy():
     strongest = np.abs(got).argmax(axis=0)
     assert np.all(got[strongest, np.arange(5)] > 0)
     np.testing.assert_allclose(
-        E.svd_vectors(matrix, 5, eigenvalue_weight=0.0), u[:, :5] * signs, atol=1e-8
+        vectors_counts.svd_vectors(matrix, 5, eigenvalue_weight=0.0), u[:, :5] * signs, atol=1e-8
     )
     with pytest.raises(ValueError, match="dim must be between"):
-        E.svd_vectors(matrix, 20)
+        vectors_counts.svd_vectors(matrix, 20)
 
 
 # ---------------------------------------------------------------------------
@@ -170,36 +172,36 @@ def test_keep_probabilities_match_gensim():
     sentences = toy_corpus()
     reference = Word2Vec(min_count=1, vector_size=8, sample=1e-2)
     reference.build_vocab(sentences)
-    vocab = E.build_vocab(sentences)
-    got = E.keep_probabilities(vocab.counts, 1e-2)
+    vocab = vectors_counts.build_vocab(sentences)
+    got = word2vec.keep_probabilities(vocab.counts, 1e-2)
     expected = [reference.wv.get_vecattr(w, "sample_int") / (2**32 - 1) for w in vocab.words]
     np.testing.assert_allclose(got, expected, atol=1e-8)
     assert got.min() < 1.0  # frequent words are thinned
-    np.testing.assert_array_equal(E.keep_probabilities(vocab.counts, 0.0), 1.0)
+    np.testing.assert_array_equal(word2vec.keep_probabilities(vocab.counts, 0.0), 1.0)
 
 
 def test_noise_distribution_matches_gensim_cum_table():
     sentences = toy_corpus()
     reference = Word2Vec(min_count=1, vector_size=8)
     reference.build_vocab(sentences)
-    vocab = E.build_vocab(sentences)
+    vocab = vectors_counts.build_vocab(sentences)
     domain = 2**31 - 1
-    cumulative = np.cumsum(E.noise_distribution(vocab.counts)) * domain
+    cumulative = np.cumsum(word2vec.noise_distribution(vocab.counts)) * domain
     np.testing.assert_allclose(cumulative, reference.cum_table, atol=1.0)
 
 
 def collect_batches(sentences, architecture, window, sample=0.0, negative=3, seed=0):
-    vocab = E.build_vocab(sentences)
-    ids, sentence_ids = E.encode_corpus(sentences, vocab)
+    vocab = vectors_counts.build_vocab(sentences)
+    ids, sentence_ids = vectors_counts.encode_corpus(sentences, vocab)
     batches = list(
-        E.word2vec_batches(
+        word2vec.word2vec_batches(
             ids,
             sentence_ids,
             architecture=architecture,
             window=window,
             negative=negative,
-            keep=E.keep_probabilities(vocab.counts, sample),
-            noise=E.noise_distribution(vocab.counts),
+            keep=word2vec.keep_probabilities(vocab.counts, sample),
+            noise=word2vec.noise_distribution(vocab.counts),
             batch_size=64,
             rng=np.random.default_rng(seed),
         )
@@ -244,7 +246,7 @@ def test_cbow_batches_hold_the_true_context():
 def test_dynamic_window_and_negatives_follow_their_distributions():
     sentences = toy_corpus(300)
     vocab, batches = collect_batches(sentences, "skipgram", window=4, negative=5)
-    noise = E.noise_distribution(vocab.counts)
+    noise = word2vec.noise_distribution(vocab.counts)
     negatives = np.concatenate([b.negatives.ravel() for b in batches])
     frequency = np.bincount(negatives, minlength=len(vocab)) / len(negatives)
     np.testing.assert_allclose(frequency, noise, atol=0.01)
@@ -257,7 +259,7 @@ def test_dynamic_window_and_negatives_follow_their_distributions():
 
 def test_skipgram_loss_matches_formula():
     torch.manual_seed(0)
-    model = E.SkipGramNS(10, 4)
+    model = word2vec.SkipGramNS(10, 4)
     with torch.no_grad():
         model.output_vectors.weight.normal_()
     centres, contexts = torch.tensor([1, 2]), torch.tensor([3, 4])
@@ -283,7 +285,7 @@ def test_skipgram_loss_matches_formula():
 
 def test_cbow_averages_the_masked_context():
     torch.manual_seed(0)
-    model = E.CBOW(10, 4)
+    model = word2vec.CBOW(10, 4)
     with torch.no_grad():
         model.output_vectors.weight.normal_()
     contexts = torch.tensor([[1, 2, 3], [4, 0, 0]])
@@ -306,7 +308,9 @@ def test_cbow_averages_the_masked_context():
 def test_cbow_gives_each_context_word_the_full_gradient_like_word2vec():
     grads = {}
     for exact in (False, True):
-        model = E.CBOW(10, 4, exact_gradient=exact, generator=torch.Generator().manual_seed(0))
+        model = word2vec.CBOW(
+            10, 4, exact_gradient=exact, generator=torch.Generator().manual_seed(0)
+        )
         with torch.no_grad():
             model.output_vectors.weight.normal_(generator=torch.Generator().manual_seed(1))
         contexts = torch.tensor([[1, 2, 3, 0]])
@@ -319,13 +323,13 @@ def test_cbow_gives_each_context_word_the_full_gradient_like_word2vec():
 
 
 def test_models_reject_bad_shapes():
-    model = E.SkipGramNS(10, 4)
+    model = word2vec.SkipGramNS(10, 4)
     with pytest.raises(ValueError, match="contexts must have shape"):
         model(torch.tensor([1, 2]), torch.tensor([3]), torch.tensor([[5], [6]]))
     with pytest.raises(ValueError, match="negatives must have shape"):
         model(torch.tensor([1, 2]), torch.tensor([3, 4]), torch.tensor([5, 6]))
     with pytest.raises(ValueError, match="context_mask"):
-        E.CBOW(10, 4)(
+        word2vec.CBOW(10, 4)(
             torch.tensor([[1, 2]]), torch.tensor([True]), torch.tensor([1]), torch.tensor([[2]])
         )
 
@@ -339,14 +343,14 @@ def topic_separation(kv: KeyedVectors) -> float:
 @pytest.mark.parametrize("architecture", ["skipgram", "cbow"])
 def test_train_word2vec_learns_topics_and_lowers_loss(architecture):
     sentences = toy_corpus(600)
-    config = E.Word2VecConfig(
+    config = word2vec.Word2VecConfig(
         architecture=architecture, vector_size=16, window=3, min_count=1, sample=0.0, epochs=3
     )
-    kv, history = E.train_word2vec(
+    kv, history = word2vec.train_word2vec(
         sentences, config, batch_size=128, seed=0, progress=False, log_every=5
     )
     assert isinstance(kv, KeyedVectors)
-    assert kv.index_to_key == E.build_vocab(sentences).words
+    assert kv.index_to_key == vectors_counts.build_vocab(sentences).words
     assert kv.get_vecattr("cat", "count") == sum(s.count("cat") for s in sentences)
     assert history.loss[-1] < history.loss[0]
     assert history.words == 3 * sum(map(len, sentences))
@@ -357,7 +361,7 @@ def test_train_word2vec_learns_topics_and_lowers_loss(architecture):
         assert history.examples > 2 * history.words
     assert topic_separation(kv) > 0.6
     # gensim, same data and settings, learns the same structure.
-    reference, reference_history = E.train_gensim_word2vec(sentences, config)
+    reference, reference_history = word2vec.train_gensim_word2vec(sentences, config)
     assert reference.index_to_key == kv.index_to_key
     assert reference_history.words == history.words and reference_history.cpu_seconds > 0
     assert topic_separation(reference) > 0.6
@@ -365,26 +369,28 @@ def test_train_word2vec_learns_topics_and_lowers_loss(architecture):
 
 def test_train_word2vec_is_reproducible_and_bounded():
     sentences = toy_corpus(200)
-    config = E.Word2VecConfig(vector_size=8, window=2, min_count=1, epochs=50)
+    config = word2vec.Word2VecConfig(vector_size=8, window=2, min_count=1, epochs=50)
     settings = dict(batch_size=64, max_steps=30, progress=False, log_every=10)
-    first, history = E.train_word2vec(sentences, config, seed=3, **settings)
-    second, _ = E.train_word2vec(sentences, config, seed=3, **settings)
+    first, history = word2vec.train_word2vec(sentences, config, seed=3, **settings)
+    second, _ = word2vec.train_word2vec(sentences, config, seed=3, **settings)
     np.testing.assert_array_equal(first.vectors, second.vectors)
     assert history.steps == [10, 20, 30]
     # Linear decay from 0.025 to min_lr over the 30 steps (max_steps ends the run first).
-    start, end = E.DEFAULT_LR["skipgram"], E.DEFAULT_MIN_LR
+    start, end = word2vec.DEFAULT_LR["skipgram"], word2vec.DEFAULT_MIN_LR
     assert history.lr == pytest.approx([start - (start - end) * k / 3 for k in (1, 2, 3)])
-    other, _ = E.train_word2vec(sentences, config, seed=4, **settings)
+    other, _ = word2vec.train_word2vec(sentences, config, seed=4, **settings)
     assert not np.array_equal(first.vectors, other.vectors)
 
 
 def test_gensim_max_steps_bounds_the_words_trained():
     sentences = toy_corpus(2000)  # about 16,000 tokens
-    config = E.Word2VecConfig(vector_size=8, min_count=1, epochs=2)
-    kv, history = E.train_gensim_word2vec(sentences, config, max_steps=1)
-    assert history.words == E.GENSIM_BATCH_WORDS  # half the budget in each of 2 epochs
-    assert len(kv) == len(E.build_vocab(sentences))  # the vocabulary comes from all of it
-    _, full = E.train_gensim_word2vec(sentences, config)
+    config = word2vec.Word2VecConfig(vector_size=8, min_count=1, epochs=2)
+    kv, history = word2vec.train_gensim_word2vec(sentences, config, max_steps=1)
+    assert history.words == word2vec.GENSIM_BATCH_WORDS  # half the budget in each of 2 epochs
+    assert len(kv) == len(
+        vectors_counts.build_vocab(sentences)
+    )  # the vocabulary comes from all of it
+    _, full = word2vec.train_gensim_word2vec(sentences, config)
     assert full.words == 2 * sum(map(len, sentences))
 
 
@@ -400,28 +406,32 @@ def test_gensim_max_steps_bounds_the_words_trained():
 )
 def test_word2vec_config_rejects_bad_settings(settings, message):
     with pytest.raises(ValueError, match=message):
-        E.Word2VecConfig(**settings)
-    assert E.Word2VecConfig(architecture="cbow").start_lr == E.DEFAULT_LR["cbow"]
+        word2vec.Word2VecConfig(**settings)
+    assert word2vec.Word2VecConfig(architecture="cbow").start_lr == word2vec.DEFAULT_LR["cbow"]
 
 
 def test_train_word2vec_rejects_bad_input():
-    small = E.Word2VecConfig(min_count=1, negative=2)
+    small = word2vec.Word2VecConfig(min_count=1, negative=2)
     with pytest.raises(ValueError, match="corpus is empty"):
-        E.train_word2vec([], progress=False)
+        word2vec.train_word2vec([], progress=False)
     with pytest.raises(ValueError, match="corpus is empty"):
-        E.train_gensim_word2vec([[], []])
+        word2vec.train_gensim_word2vec([[], []])
     with pytest.raises(ValueError, match="negative=5 noise words need"):
-        E.train_word2vec([["a", "b", "c"]], E.Word2VecConfig(min_count=1), progress=False)
+        word2vec.train_word2vec(
+            [["a", "b", "c"]], word2vec.Word2VecConfig(min_count=1), progress=False
+        )
     with pytest.raises(ValueError, match="no sentence has two"):
-        E.train_word2vec([[w] for w in "abcdefgh"], small, progress=False)
+        word2vec.train_word2vec([[w] for w in "abcdefgh"], small, progress=False)
     with pytest.raises(ValueError, match="removed every training pair"):
-        E.train_word2vec([["a", "b"], ["c", "d"]], replace(small, sample=1e-9), progress=False)
+        word2vec.train_word2vec(
+            [["a", "b"], ["c", "d"]], replace(small, sample=1e-9), progress=False
+        )
     with pytest.raises(TypeError, match="list of tokens"):
-        E.train_word2vec(["the cat sat", "the dog ran"], progress=False)
+        word2vec.train_word2vec(["the cat sat", "the dog ran"], progress=False)
     with pytest.raises(ValueError, match="device"):
-        E.train_word2vec(toy_corpus(10), small, device="tpu", progress=False)
+        word2vec.train_word2vec(toy_corpus(10), small, device="tpu", progress=False)
     with pytest.raises(ValueError, match="max_steps must be positive"):
-        E.train_gensim_word2vec(toy_corpus(10), small, max_steps=0)
+        word2vec.train_gensim_word2vec(toy_corpus(10), small, max_steps=0)
 
 
 # ---------------------------------------------------------------------------
@@ -470,7 +480,7 @@ def gensim_sections(kv: KeyedVectors, restrict: int) -> tuple[float, dict[str, t
 
 @pytest.mark.parametrize("restrict", [700, 30_000])
 def test_evaluate_analogies_matches_gensim(planted_kv, restrict):
-    ours = E.evaluate_analogies(planted_kv, restrict_vocab=restrict)
+    ours = benchmarks.evaluate_analogies(planted_kv, restrict_vocab=restrict)
     score, sections = gensim_sections(planted_kv, restrict)
     total = sections.pop("Total accuracy")
     assert ours.sections == sections
@@ -494,23 +504,28 @@ def test_zero_vectors_do_not_poison_the_benchmarks(planted_kv):
     kv.add_vectors(planted_kv.index_to_key, planted_kv.vectors.copy())
     kv.vectors[kv.get_index("athens")] = 0.0  # e.g. a word without positive PPMI
     kv.vectors[kv.get_index("man")] = 0.0
-    assert E.evaluate_analogies(kv).accuracy > 0.5 * E.evaluate_analogies(planted_kv).accuracy
+    assert (
+        benchmarks.evaluate_analogies(kv).accuracy
+        > 0.5 * benchmarks.evaluate_analogies(planted_kv).accuracy
+    )
     kv.add_vectors(["tiger", "cat"], np.zeros((2, kv.vector_size), dtype=np.float32))
-    result = E.evaluate_similarity(kv, datasets={"wordsim353": datapath("wordsim353.tsv")})
+    result = benchmarks.evaluate_similarity(
+        kv, datasets={"wordsim353": datapath("wordsim353.tsv")}
+    )
     assert result["wordsim353"].pairs > 2 and math.isfinite(result["wordsim353"].spearman)
 
 
 def test_evaluate_analogies_on_trained_vectors_matches_gensim(corpus_kv):
-    ours = E.evaluate_analogies(corpus_kv)
-    score, sections = gensim_sections(corpus_kv, E.ANALOGY_RESTRICT_VOCAB)
+    ours = benchmarks.evaluate_analogies(corpus_kv)
+    score, sections = gensim_sections(corpus_kv, benchmarks.ANALOGY_RESTRICT_VOCAB)
     sections.pop("Total accuracy")
     assert ours.sections == sections
     assert ours.accuracy == pytest.approx(score)
 
 
 def test_evaluate_similarity_matches_gensim(corpus_kv):
-    ours = E.evaluate_similarity(corpus_kv)
-    for name, file in E.SIMILARITY_FILES.items():
+    ours = benchmarks.evaluate_similarity(corpus_kv)
+    for name, file in benchmarks.SIMILARITY_FILES.items():
         pearson, spearman, oov_ratio = corpus_kv.evaluate_word_pairs(datapath(file))
         result = ours[name]
         assert result.spearman == pytest.approx(spearman.statistic, abs=1e-9)
@@ -522,20 +537,20 @@ def test_evaluate_similarity_matches_gensim(corpus_kv):
 def test_evaluations_skip_out_of_vocabulary_words():
     kv = KeyedVectors(vector_size=3)
     kv.add_vectors(["tiger", "cat", "zebra"], np.eye(3, dtype=np.float32))
-    analogies = E.evaluate_analogies(kv)
+    analogies = benchmarks.evaluate_analogies(kv)
     assert analogies.skipped == GOOGLE_QUESTIONS
     assert math.isnan(analogies.accuracy) and analogies.semantic_total == 0
-    similarity = E.evaluate_similarity(kv)
+    similarity = benchmarks.evaluate_similarity(kv)
     assert similarity["wordsim353"].pairs == 2  # tiger-cat and tiger-tiger
     assert similarity["wordsim353"].skipped == 351
     assert math.isnan(similarity["wordsim353"].spearman)
     assert similarity["simlex999"].pairs + similarity["simlex999"].skipped == 999
     with pytest.raises(ValueError, match="not in the vocabulary"):
-        E.analogy(kv, "man", "king", "woman")
+        benchmarks.analogy(kv, "man", "king", "woman")
 
 
 def test_analogy_helper_matches_most_similar(corpus_kv):
-    got = E.analogy(corpus_kv, "man", "king", "woman", topn=3)
+    got = benchmarks.analogy(corpus_kv, "man", "king", "woman", topn=3)
     assert got == corpus_kv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
     assert {"man", "king", "woman"}.isdisjoint(word for word, _ in got)
 
@@ -544,17 +559,21 @@ def test_analogy_helper_matches_most_similar(corpus_kv):
 # Shipped vectors: the train-vectors command and the files under data/
 # ---------------------------------------------------------------------------
 
-SHIPPED_VECTORS = [name for name, r in E.VECTOR_RECIPES.items() if isinstance(r, E.VectorRecipe)]
+SHIPPED_VECTORS = [
+    name
+    for name, r in experiments_vectors.VECTOR_RECIPES.items()
+    if isinstance(r, experiments_vectors.VectorRecipe)
+]
 SMALL_SOURCE = "inaugural"  # 138k tokens: the command runs end to end in seconds
 
 
 def test_top_words_keeps_the_most_frequent(corpus_kv):
-    top = E.top_words(corpus_kv, 50)
+    top = benchmarks.top_words(corpus_kv, 50)
     assert top.index_to_key == corpus_kv.index_to_key[:50]
     np.testing.assert_array_equal(top.vectors, corpus_kv.vectors[:50])
     top.vectors[0] = 0.0
     assert corpus_kv.vectors[0].any()  # a copy, not a view
-    assert len(E.top_words(corpus_kv, 10**9)) == len(corpus_kv)
+    assert len(benchmarks.top_words(corpus_kv, 10**9)) == len(corpus_kv)
 
 
 def test_train_vectors_command_still_trains(tmp_path, capsys):
@@ -566,29 +585,36 @@ def test_train_vectors_command_still_trains(tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path)]) == 0
     assert "WordSim-353" in capsys.readouterr().out
     record = load_provenance(name, tmp_path)
-    recipe = E.VECTOR_RECIPES[name]
+    recipe = experiments_vectors.VECTOR_RECIPES[name]
     assert record["command"] == f"python -m course_utils {' '.join(argv)}"
     assert record["config"] == asdict(recipe.config) and record["seed"] == recipe.seed
     assert record["corpus"]["sources"] == [SMALL_SOURCE] and record["trainer"] == "course"
     assert record["steps"] == 2 and math.isfinite(record["final_loss"])
     kv = load_vectors(name, tmp_path)
     assert len(kv) == record["shipped_words"] == min(record["vocabulary"], recipe.keep_words)
-    assert E.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"], nan_ok=True)
+    assert benchmarks.benchmark_summary(kv) == pytest.approx(
+        record["evaluation"]["shipped"], nan_ok=True
+    )
 
 
 def test_train_vectors_learning_curve(tmp_path, monkeypatch):
     from course_utils.checkpoints import load_provenance
 
-    shipped = E.VECTOR_RECIPES["word2vec_curve"]
-    assert isinstance(shipped, E.CurveRecipe) and shipped.fractions == E.CURVE_FRACTIONS
-    small = E.Word2VecConfig(vector_size=8, min_count=2, epochs=1)
-    recipe = E.CurveRecipe("a small curve", "course", (small,), fractions=(0.25, 1.0))
-    monkeypatch.setitem(E.VECTOR_RECIPES, "small_curve", recipe)
-    path = E.train_vectors(
+    shipped = experiments_vectors.VECTOR_RECIPES["word2vec_curve"]
+    assert (
+        isinstance(shipped, experiments_vectors.CurveRecipe)
+        and shipped.fractions == experiments_vectors.CURVE_FRACTIONS
+    )
+    small = word2vec.Word2VecConfig(vector_size=8, min_count=2, epochs=1)
+    recipe = experiments_vectors.CurveRecipe(
+        "a small curve", "course", (small,), fractions=(0.25, 1.0)
+    )
+    monkeypatch.setitem(experiments_vectors.VECTOR_RECIPES, "small_curve", recipe)
+    path = experiments_vectors.train_vectors(
         "small_curve", max_steps=2, corpus=[SMALL_SOURCE], directory=tmp_path, progress=False
     )
     assert path.parent == tmp_path and not list(tmp_path.glob("*.safetensors"))
-    points = E.load_learning_curve("small_curve", tmp_path)
+    points = experiments_vectors.load_learning_curve("small_curve", tmp_path)
     assert [(p["fraction"], p["architecture"]) for p in points] == [
         (0.25, "skipgram"),
         (1.0, "skipgram"),
@@ -602,15 +628,17 @@ def test_train_vectors_rejects_bad_requests(capsys):
     from course_utils.__main__ import main
 
     with pytest.raises(ValueError, match="unknown recipe 'word2vec'"):
-        E.train_vectors("word2vec")
+        experiments_vectors.train_vectors("word2vec")
     with pytest.raises(ValueError, match="threads must be positive"):
-        E.train_vectors("word2vec_sg", threads=0)
+        experiments_vectors.train_vectors("word2vec_sg", threads=0)
     with pytest.raises(ValueError, match="device"):
-        E.train_vectors("word2vec_sg", device="tpu")
+        experiments_vectors.train_vectors("word2vec_sg", device="tpu")
     with pytest.raises(ValueError, match="trainer must be one of"):
-        E.VectorRecipe("a typo", "gensin", E.SHIPPED_SKIPGRAM)
+        experiments_vectors.VectorRecipe("a typo", "gensin", experiments_vectors.SHIPPED_SKIPGRAM)
     with pytest.raises(ValueError, match="fractions in \\(0, 1\\]"):
-        E.CurveRecipe("too much", "gensim", (E.SHIPPED_CBOW,), fractions=(0.5, 2.0))
+        experiments_vectors.CurveRecipe(
+            "too much", "gensim", (experiments_vectors.SHIPPED_CBOW,), fractions=(0.5, 2.0)
+        )
     assert main(["train-vectors", "nonsense"]) == 2
     assert "choose one of" in capsys.readouterr().out
 
@@ -619,25 +647,25 @@ def test_train_vectors_rejects_bad_requests(capsys):
 def test_shipped_vectors_match_their_provenance(name):
     from course_utils.checkpoints import load_provenance, load_vectors
 
-    recipe = E.VECTOR_RECIPES[name]
+    recipe = experiments_vectors.VECTOR_RECIPES[name]
     record = load_provenance(name)
     kv = load_vectors(name)
-    assert record["command"] == f"{E.TRAIN_COMMAND} {name}"
+    assert record["command"] == f"{experiments_vectors.TRAIN_COMMAND} {name}"
     assert record["config"] == asdict(recipe.config) and record["seed"] == recipe.seed
     assert record["corpus"]["sources"] == list(recipe.corpus) and record["max_steps"] is None
     assert len(kv) == record["shipped_words"] == recipe.keep_words
     assert kv.vector_size == recipe.config.vector_size
     assert record["words"] == recipe.config.epochs * record["corpus"]["tokens"]
     assert record["train_cpu_seconds"] > 0 and record["words_per_cpu_second"] > 0
-    assert E.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"])
+    assert benchmarks.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"])
 
 
 def test_shipped_learning_curve_rises_with_corpus_size():
-    points = E.load_learning_curve()
-    for config in E.VECTOR_RECIPES["word2vec_curve"].configs:
+    points = experiments_vectors.load_learning_curve()
+    for config in experiments_vectors.VECTOR_RECIPES["word2vec_curve"].configs:
         ours = [p for p in points if p["architecture"] == config.architecture]
         curve = sorted(ours, key=lambda point: point["tokens"])
-        assert len(curve) == len(E.CURVE_FRACTIONS)
+        assert len(curve) == len(experiments_vectors.CURVE_FRACTIONS)
         for smaller, larger in itertools.pairwise(curve):
             assert smaller["tokens"] < larger["tokens"]
             assert smaller["wordsim353"] < larger["wordsim353"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_utils import exercises, text
+from course_utils import exercises
+from course_utils.text import normalization, tagging
 
 
 def _fit_heaps(num_tokens, num_types):
@@ -31,8 +32,8 @@ def _step_1a_without_ss(word):
 def _lemmatize_tagged(tagged):
     lemmas = []
     for word, tag in tagged:
-        pos = text.wordnet_pos(tag)
-        lemmas.append(word if pos is None else text.lemmatize(word, pos))
+        pos = tagging.wordnet_pos(tag)
+        lemmas.append(word if pos is None else normalization.lemmatize(word, pos))
     return lemmas
 
 
@@ -61,13 +62,19 @@ WRONG = [
     ("check_fit_heaps", lambda n, v: _fit_heaps(n, v)[1], "pair"),
     ("check_step_1a", lambda word: word[:-1] if word.endswith("s") else word, "longest first"),
     ("check_step_1a", _step_1a_without_ss, "SS -> SS"),
-    ("check_lemmatize_tagged", lambda tagged: [text.lemmatize(w) for w, _ in tagged], "VERB"),
     (
         "check_lemmatize_tagged",
-        lambda tagged: [text.lemmatize(w, text.wordnet_pos(t) or "n") for w, t in tagged],
+        lambda tagged: [normalization.lemmatize(w) for w, _ in tagged],
+        "VERB",
+    ),
+    (
+        "check_lemmatize_tagged",
+        lambda tagged: [
+            normalization.lemmatize(w, tagging.wordnet_pos(t) or "n") for w, t in tagged
+        ],
         "leave such words unchanged",
     ),
-    ("check_lemmatize_tagged", lambda tagged: [w for w, _ in tagged], "text.wordnet_pos"),
+    ("check_lemmatize_tagged", lambda tagged: [w for w, _ in tagged], "tagging.wordnet_pos"),
 ]
 
 

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from exercise_cases import exercise_tests
 
 from course_utils import gpt
-from course_utils.gpt import ARROW, SEPARATOR
+from course_utils.icl import ARROW, SEPARATOR
 
 
 def _top_k(logits, k, *, largest=True, fill=float("-inf"), rescale=1.0):

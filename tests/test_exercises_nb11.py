@@ -7,7 +7,7 @@ import math
 
 from exercise_cases import exercise_tests
 
-from course_utils import leaderboard as lb
+from course_utils import leaderboard_table
 
 
 def _interval(accuracy, n, *, z=1.96, clip=True, root=True, percent=False):
@@ -58,7 +58,7 @@ WRONG = {
         (lambda a, n: _interval(a, n, percent=True), "fractions, not percent"),
         (lambda a, n: (a - 0.01, a + 0.03), "half-width"),
         (lambda a, n: a, "pair"),
-        (lb.accuracy_interval, "answer key"),
+        (leaderboard_table.accuracy_interval, "answer key"),
     ],
     "check_pareto_front": [
         (lambda c, a: _front(c, a, sort=False), "sort the front by cost"),
@@ -67,7 +67,7 @@ WRONG = {
         (lambda c, a: list(range(len(c))), "beaten by"),
         (lambda c, a: [max(range(len(c)), key=lambda i: a[i])], "belongs on the front"),
         (lambda c, a: [str(i) for i in _front(c, a)], "list of indices"),
-        (lb.pareto_front, "answer key"),
+        (leaderboard_table.pareto_front, "answer key"),
     ],
     "check_cheapest_within": [
         (lambda e, t: _cheapest(e, t, pick="accuracy"), "lowest cost"),
@@ -75,7 +75,7 @@ WRONG = {
         (lambda e, t: _cheapest(e, t, inclusive=False), ">=, not >"),
         (lambda e, t: _cheapest(e, t, tie="cost"), "the more accurate"),
         (lambda e, t: 0, "name of one of the entries"),
-        (lambda e, t: lb.cheapest_within(e, t), "answer key"),
+        (lambda e, t: leaderboard_table.cheapest_within(e, t), "answer key"),
     ],
 }
 

@@ -18,7 +18,9 @@ from sklearn import linear_model
 from sklearn import naive_bayes as sk_naive_bayes
 from sklearn.feature_extraction import text as sk_text
 
+from course_utils import baselines
 from course_utils import features as fx
+from course_utils import logistic as course_utils_logistic
 from course_utils.data import texts_and_labels
 from course_utils.evaluation import accuracy
 
@@ -413,7 +415,7 @@ def make_logistic_data(num_rows=200, num_features=5, seed=0):
 
 def test_logistic_regression_sparse_and_dense_inputs_agree():
     torch.manual_seed(0)
-    model = fx.LogisticRegression(6)
+    model = course_utils_logistic.LogisticRegression(6)
     torch.nn.init.normal_(model.linear.weight)
     dense = torch.randn(4, 6) * (torch.rand(4, 6) > 0.5)
     np.testing.assert_allclose(model(dense.to_sparse()).detach(), model(dense).detach(), rtol=1e-6)
@@ -426,14 +428,14 @@ def test_logistic_regression_sparse_and_dense_inputs_agree():
 
 def test_sparse_to_torch_keeps_values_and_shape():
     matrix = sp.random(5, 7, density=0.4, format="csr", random_state=0)
-    tensor = fx.sparse_to_torch(matrix)
+    tensor = course_utils_logistic.sparse_to_torch(matrix)
     assert tensor.is_sparse and tensor.dtype == torch.float32 and tuple(tensor.shape) == (5, 7)
     np.testing.assert_allclose(tensor.to_dense().numpy(), matrix.toarray(), rtol=1e-6)
 
 
 def test_progress_bar_reports_loss_dev_accuracy_and_throughput(capsys):
     features, labels = make_logistic_data()
-    fx.train_logistic_regression(
+    course_utils_logistic.train_logistic_regression(
         features, labels, num_epochs=1, X_dev=features, y_dev=labels, progress=True
     )
     progress_text = capsys.readouterr().err
@@ -442,13 +444,13 @@ def test_progress_bar_reports_loss_dev_accuracy_and_throughput(capsys):
 
 def test_logistic_regression_rejects_wrong_input_width():
     with pytest.raises(ValueError, match=r"\(batch, 6\)"):
-        fx.LogisticRegression(6)(torch.zeros(2, 5))
+        course_utils_logistic.LogisticRegression(6)(torch.zeros(2, 5))
 
 
 def test_trained_logistic_regression_matches_sklearn_optimum():
     features, labels = make_logistic_data()
     weight_decay = 0.01
-    model, history = fx.train_logistic_regression(
+    model, history = course_utils_logistic.train_logistic_regression(
         features,
         labels,
         lr=0.05,
@@ -472,14 +474,16 @@ def test_trained_logistic_regression_matches_sklearn_optimum():
 
 def test_predict_is_probability_above_one_half():
     features, labels = make_logistic_data()
-    model, _ = fx.train_logistic_regression(features, labels, num_epochs=3, progress=False)
+    model, _ = course_utils_logistic.train_logistic_regression(
+        features, labels, num_epochs=3, progress=False
+    )
     np.testing.assert_array_equal(model.predict(features), model.predict_proba(features) > 0.5)
 
 
 def test_early_stopping_restores_best_dev_weights(mr_tfidf_subset):
     features, labels, dev_features, dev_labels = mr_tfidf_subset
     patience, num_epochs = 2, 40
-    model, history = fx.train_logistic_regression(
+    model, history = course_utils_logistic.train_logistic_regression(
         features,
         labels,
         lr=0.05,
@@ -503,7 +507,7 @@ def test_training_is_reproducible_per_seed():
     features, labels = make_logistic_data()
 
     def weights(seed):
-        model, _ = fx.train_logistic_regression(
+        model, _ = course_utils_logistic.train_logistic_regression(
             features, labels, num_epochs=2, batch_size=16, seed=seed, progress=False
         )
         return model.linear.weight.detach()
@@ -516,7 +520,7 @@ def test_full_batch_training_does_not_depend_on_the_seed():
     features, labels = make_logistic_data()
 
     def weights(seed):
-        model, _ = fx.train_logistic_regression(
+        model, _ = course_utils_logistic.train_logistic_regression(
             features, labels, num_epochs=3, batch_size=None, seed=seed, progress=False
         )
         return model.linear.weight.detach()
@@ -532,7 +536,7 @@ def test_full_batch_training_does_not_depend_on_the_seed():
 
 def test_max_steps_bounds_training():
     features, labels = make_logistic_data()
-    _, history = fx.train_logistic_regression(
+    _, history = course_utils_logistic.train_logistic_regression(
         features, labels, num_epochs=10, batch_size=10, max_steps=3, progress=False
     )
     assert history.steps == 3 and len(history.train_loss) == 1
@@ -559,22 +563,28 @@ def test_train_logistic_regression_rejects_bad_input(kwargs, message):
     features, labels = make_logistic_data()
     arguments = {"X": features, "y": labels, "progress": False, **kwargs}
     with pytest.raises(ValueError, match=message):
-        fx.train_logistic_regression(arguments.pop("X"), arguments.pop("y"), **arguments)
+        course_utils_logistic.train_logistic_regression(
+            arguments.pop("X"), arguments.pop("y"), **arguments
+        )
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on CPU-only machines")
 def test_cuda_request_without_cuda_is_a_clear_error():
     features, labels = make_logistic_data()
     with pytest.raises(ValueError, match="not available"):
-        fx.train_logistic_regression(features, labels, device="cuda", progress=False)
+        course_utils_logistic.train_logistic_regression(
+            features, labels, device="cuda", progress=False
+        )
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_training_on_cuda_matches_cpu():
     features, labels = make_logistic_data()
     settings = {"num_epochs": 5, "batch_size": None, "progress": False}
-    cpu_model, _ = fx.train_logistic_regression(features, labels, **settings)
-    cuda_model, _ = fx.train_logistic_regression(features, labels, device="cuda", **settings)
+    cpu_model, _ = course_utils_logistic.train_logistic_regression(features, labels, **settings)
+    cuda_model, _ = course_utils_logistic.train_logistic_regression(
+        features, labels, device="cuda", **settings
+    )
     np.testing.assert_allclose(
         cuda_model.predict_proba(features), cpu_model.predict_proba(features), atol=1e-5
     )
@@ -587,8 +597,12 @@ def test_training_on_cuda_matches_cpu():
 
 def test_random_search_keeps_the_best_try():
     features, labels = make_logistic_data()
-    result = fx.random_search_weights(features, labels, num_trials=30, seed=3, progress=False)
-    again = fx.random_search_weights(features, labels, num_trials=30, seed=3, progress=False)
+    result = course_utils_logistic.random_search_weights(
+        features, labels, num_trials=30, seed=3, progress=False
+    )
+    again = course_utils_logistic.random_search_weights(
+        features, labels, num_trials=30, seed=3, progress=False
+    )
     np.testing.assert_array_equal(result.trial_accuracy, again.trial_accuracy)
     assert result.train_accuracy == result.trial_accuracy.max() == result.best_so_far[-1]
     assert np.all(np.diff(result.best_so_far) >= 0)
@@ -597,8 +611,10 @@ def test_random_search_keeps_the_best_try():
 
 def test_training_beats_random_search_on_mr_dev(mr_tfidf_subset):
     features, labels, dev_features, dev_labels = mr_tfidf_subset
-    random_model = fx.random_search_weights(features, labels, num_trials=50, progress=False).model
-    trained, _ = fx.train_logistic_regression(
+    random_model = course_utils_logistic.random_search_weights(
+        features, labels, num_trials=50, progress=False
+    ).model
+    trained, _ = course_utils_logistic.train_logistic_regression(
         features, labels, X_dev=dev_features, y_dev=dev_labels, progress=False
     )
     random_accuracy = accuracy(dev_labels, random_model.predict(dev_features))
@@ -608,9 +624,9 @@ def test_training_beats_random_search_on_mr_dev(mr_tfidf_subset):
 def test_random_search_rejects_bad_input():
     features, labels = make_logistic_data()
     with pytest.raises(ValueError, match="num_trials"):
-        fx.random_search_weights(features, labels, num_trials=0)
+        course_utils_logistic.random_search_weights(features, labels, num_trials=0)
     with pytest.raises(ValueError, match="binary"):
-        fx.random_search_weights(features, labels * 3)
+        course_utils_logistic.random_search_weights(features, labels * 3)
 
 
 # ---------------------------------------------------------------------------
@@ -628,20 +644,30 @@ def mr_linear_models(mr):
     counts = fx.CountVectorizer(min_df=2)
     naive_bayes = fx.MultinomialNB().fit(counts.fit_transform(train_texts), train_labels)
     tfidf = fx.TfidfVectorizer(min_df=2)
-    logistic, _ = fx.train_logistic_regression(
+    logistic, _ = course_utils_logistic.train_logistic_regression(
         tfidf.fit_transform(train_texts), train_labels, **settings
     )
     presence = fx.CountVectorizer(binary=True)
     present = presence.fit_transform(train_texts)
     ratio = fx.nb_log_count_ratio(present, train_labels)
-    nbsvm, _ = fx.train_logistic_regression(
+    nbsvm, _ = course_utils_logistic.train_logistic_regression(
         fx.nb_scale_features(present, ratio), train_labels, **settings
     )
     return {
-        "nb": (fx.LinearTextModel.from_naive_bayes(counts, naive_bayes), naive_bayes, counts),
-        "lr": (fx.LinearTextModel.from_logistic_regression(tfidf, logistic), logistic, tfidf),
+        "nb": (
+            course_utils_logistic.LinearTextModel.from_naive_bayes(counts, naive_bayes),
+            naive_bayes,
+            counts,
+        ),
+        "lr": (
+            course_utils_logistic.LinearTextModel.from_logistic_regression(tfidf, logistic),
+            logistic,
+            tfidf,
+        ),
         "nbsvm": (
-            fx.LinearTextModel.from_logistic_regression(presence, nbsvm, nb_ratio=ratio),
+            course_utils_logistic.LinearTextModel.from_logistic_regression(
+                presence, nbsvm, nb_ratio=ratio
+            ),
             nbsvm,
             presence,
         ),
@@ -689,7 +715,7 @@ def test_explain_hand_computed_naive_bayes_example():
     vectorizer = fx.CountVectorizer(ngram_range=(1, 1))
     counts = vectorizer.fit_transform(TOY_TEXTS)
     model = fx.MultinomialNB(alpha=1.0).fit(counts, TOY_LABELS)
-    linear = fx.LinearTextModel.from_naive_bayes(vectorizer, model, name="toy")
+    linear = course_utils_logistic.LinearTextModel.from_naive_bayes(vectorizer, model, name="toy")
     # same counts as TOY_COUNTS (columns dull, film, great): P(w | 1) = [1, 2, 4] / 7,
     # P(w | 0) = [3, 2, 1] / 6; unknown words ("unseen", "!") give no contribution
     parts = linear.explain("great unseen dull great !")
@@ -702,28 +728,34 @@ def test_explain_hand_computed_naive_bayes_example():
 
 
 def test_contribution_value_times_weight_and_ngram_order():
-    bigram = fx.Contribution("not good", value=2.0, weight=-0.75)
+    bigram = course_utils_logistic.Contribution("not good", value=2.0, weight=-0.75)
     assert bigram.contribution == -1.5 and bigram.order == 2
-    assert fx.Contribution("good", value=1.0, weight=0.5).order == 1
+    assert course_utils_logistic.Contribution("good", value=1.0, weight=0.5).order == 1
 
 
 def test_linear_text_model_rejects_bad_input(mr_linear_models):
     counts = mr_linear_models["nb"][2]
     _, logistic, tfidf = mr_linear_models["lr"]
     with pytest.raises(ValueError, match="call fit first"):
-        fx.LinearTextModel(fx.CountVectorizer(), np.zeros(3), 0.0, name="unfitted")
+        course_utils_logistic.LinearTextModel(
+            fx.CountVectorizer(), np.zeros(3), 0.0, name="unfitted"
+        )
     with pytest.raises(ValueError, match="one weight per vocabulary"):
-        fx.LinearTextModel(counts, np.zeros(3), 0.0, name="short")
+        course_utils_logistic.LinearTextModel(counts, np.zeros(3), 0.0, name="short")
     with pytest.raises(ValueError, match="call fit first"):
-        fx.LinearTextModel.from_naive_bayes(counts, fx.MultinomialNB())
+        course_utils_logistic.LinearTextModel.from_naive_bayes(counts, fx.MultinomialNB())
     three_classes = fx.MultinomialNB().fit(TOY_COUNTS, [0, 1, 2])
     with pytest.raises(ValueError, match="classes"):
-        fx.LinearTextModel.from_naive_bayes(counts, three_classes)
+        course_utils_logistic.LinearTextModel.from_naive_bayes(counts, three_classes)
     with pytest.raises(ValueError, match="binary=True"):
-        fx.LinearTextModel.from_logistic_regression(tfidf, logistic, nb_ratio=np.ones(3))
+        course_utils_logistic.LinearTextModel.from_logistic_regression(
+            tfidf, logistic, nb_ratio=np.ones(3)
+        )
     presence = fx.CountVectorizer(binary=True).fit(["a film"])
     with pytest.raises(ValueError, match="nb_ratio has shape"):
-        fx.LinearTextModel.from_logistic_regression(presence, logistic, nb_ratio=np.ones(3))
+        course_utils_logistic.LinearTextModel.from_logistic_regression(
+            presence, logistic, nb_ratio=np.ones(3)
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -732,7 +764,7 @@ def test_linear_text_model_rejects_bad_input(mr_linear_models):
 
 
 def test_mr_baselines_reach_their_targets(mr_split):
-    rows = fx.mr_baselines(mr_split, seeds=(0, 1))
+    rows = baselines.mr_baselines(mr_split, seeds=(0, 1))
     naive_bayes, tfidf, nbsvm = rows
     assert naive_bayes.test_accuracy >= NB_TEST_TARGET
     assert nbsvm.test_accuracy >= NBSVM_TEST_TARGET
@@ -747,16 +779,16 @@ def test_mr_baselines_reach_their_targets(mr_split):
 
 def test_mr_baselines_rejects_bad_arguments(mr_split):
     with pytest.raises(ValueError, match="seeds is empty"):
-        fx.mr_baselines(mr_split, seeds=())
+        baselines.mr_baselines(mr_split, seeds=())
     with pytest.raises(ValueError, match="split lacks"):
-        fx.mr_baselines({"train": mr_split["train"]})
+        baselines.mr_baselines({"train": mr_split["train"]})
 
 
 def test_mr_linear_models_are_the_baselines_as_linear_models(mr_split):
     """Notebook 10 calibrates these: the same NB as the leaderboard's, scores = log-odds."""
-    models = fx.mr_linear_models(mr_split)
+    models = baselines.mr_linear_models(mr_split)
     texts, labels = texts_and_labels(mr_split["test"])
-    naive_bayes = fx.mr_baselines(mr_split, seeds=(0,))[0]
+    naive_bayes = baselines.mr_baselines(mr_split, seeds=(0,))[0]
     assert accuracy(labels, models[0].predict(texts)) == pytest.approx(naive_bayes.test_accuracy)
     for model in models:
         scores = model.decision_function(texts)

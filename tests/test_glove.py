@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import socket
 import time
 from dataclasses import asdict
 
@@ -12,8 +13,11 @@ import scipy.sparse as sp
 import torch
 from gensim.models import KeyedVectors
 
-from course_utils import embeddings as E
-from course_utils.data import DataUnavailableError
+from course_utils import data
+from course_utils.data import OFFLINE_VARIABLES, DataUnavailableError
+from course_utils.experiments import vectors as experiments_vectors
+from course_utils.vectors import benchmarks, counts, word2vec
+from course_utils.vectors import glove as vectors_glove
 
 SMALL_SOURCE = "inaugural"  # 138k tokens: the command runs end to end in seconds
 TINY_COOC = np.array(
@@ -24,7 +28,7 @@ TINY_COOC = np.array(
         [1.0, 0.5, 7.0, 0.0],
     ]
 )
-TINY_VOCAB = E.Vocab(["a", "b", "c", "d"], [10, 8, 6, 4])
+TINY_VOCAB = counts.Vocab(["a", "b", "c", "d"], [10, 8, 6, 4])
 TOPICS = (("ice", "snow", "frost", "cold"), ("steam", "vapour", "boil", "hot"))
 FILLER = ("the", "is", "and", "a")
 
@@ -42,7 +46,9 @@ def topic_corpus(n_sentences: int = 300, seed: int = 3) -> list[list[str]]:
     return sentences
 
 
-def numpy_glove_loss(model: E.GloVe, matrix: np.ndarray, x_max: float = 100.0) -> float:
+def numpy_glove_loss(
+    model: vectors_glove.GloVe, matrix: np.ndarray, x_max: float = 100.0
+) -> float:
     """Equation 8 of the paper, term by term over the nonzero entries, in float64."""
     w = model.word_vectors.weight.detach().double().numpy()
     c = model.context_vectors.weight.detach().double().numpy()
@@ -63,11 +69,11 @@ def numpy_glove_loss(model: E.GloVe, matrix: np.ndarray, x_max: float = 100.0) -
 
 def test_cooccurrence_ratios_match_the_dense_formula():
     sentences = topic_corpus()
-    vocab = E.build_vocab(sentences)
-    cooc = E.cooccurrence(sentences, vocab, window=4, weighting="harmonic")
+    vocab = counts.build_vocab(sentences)
+    cooc = counts.cooccurrence(sentences, vocab, window=4, weighting="harmonic")
     dense = cooc.toarray()
     probes = ["cold", "hot", "the", "frost"]
-    rows = E.cooccurrence_ratios(cooc, vocab, "ice", "steam", probes)
+    rows = vectors_glove.cooccurrence_ratios(cooc, vocab, "ice", "steam", probes)
     i, j = vocab.index["ice"], vocab.index["steam"]
     for row, probe in zip(rows, probes, strict=True):
         k = vocab.index[probe]
@@ -79,18 +85,18 @@ def test_cooccurrence_ratios_match_the_dense_formula():
     assert by_probe["cold"] == math.inf  # cold only meets ice: P(cold | steam) = 0
     assert by_probe["hot"] == 0.0
     assert 0.5 < by_probe["the"] < 2.0  # a word of both topics: a ratio near 1
-    assert math.isnan(E.RatioRow("never", 0.0, 0.0, 0.0, 0.0).ratio)
+    assert math.isnan(vectors_glove.RatioRow("never", 0.0, 0.0, 0.0, 0.0).ratio)
 
 
 def test_cooccurrence_ratios_reject_bad_input():
     with pytest.raises(ValueError, match="not in the vocabulary: \\['zebra'\\]"):
-        E.cooccurrence_ratios(TINY_COOC, TINY_VOCAB, "a", "b", ["zebra"])
+        vectors_glove.cooccurrence_ratios(TINY_COOC, TINY_VOCAB, "a", "b", ["zebra"])
     with pytest.raises(ValueError, match="4 x 4"):
-        E.cooccurrence_ratios(TINY_COOC[:3, :3], TINY_VOCAB, "a", "b", ["c"])
+        vectors_glove.cooccurrence_ratios(TINY_COOC[:3, :3], TINY_VOCAB, "a", "b", ["c"])
     lonely = TINY_COOC.copy()
     lonely[1, :] = 0.0
     with pytest.raises(ValueError, match="\\['b'\\] never co-occur"):
-        E.cooccurrence_ratios(lonely, TINY_VOCAB, "a", "b", ["c"])
+        vectors_glove.cooccurrence_ratios(lonely, TINY_VOCAB, "a", "b", ["c"])
 
 
 # ---------------------------------------------------------------------------
@@ -101,19 +107,19 @@ def test_cooccurrence_ratios_reject_bad_input():
 def test_glove_weight_known_values():
     x = np.array([0.0, 1.0, 50.0, 100.0, 1e4])
     expected = np.array([0.0, 0.01**0.75, 0.5**0.75, 1.0, 1.0])
-    np.testing.assert_allclose(E.glove_weight(x), expected)
-    torch_values = E.glove_weight(torch.tensor(x))
+    np.testing.assert_allclose(vectors_glove.glove_weight(x), expected)
+    torch_values = vectors_glove.glove_weight(torch.tensor(x))
     np.testing.assert_allclose(torch_values.numpy(), expected)
-    assert E.glove_weight(10.0, x_max=10.0, alpha=0.5) == pytest.approx(1.0)
-    assert E.glove_weight(2.5, x_max=10.0, alpha=0.5) == pytest.approx(0.5)
+    assert vectors_glove.glove_weight(10.0, x_max=10.0, alpha=0.5) == pytest.approx(1.0)
+    assert vectors_glove.glove_weight(2.5, x_max=10.0, alpha=0.5) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="non-negative"):
-        E.glove_weight(np.array([-1.0]))
+        vectors_glove.glove_weight(np.array([-1.0]))
     with pytest.raises(ValueError, match="x_max must be positive"):
-        E.glove_weight(1.0, x_max=0.0)
+        vectors_glove.glove_weight(1.0, x_max=0.0)
 
 
 def test_glove_loss_matches_numpy_formula():
-    model = E.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
+    model = vectors_glove.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
     rows, cols = np.nonzero(TINY_COOC)
     got = model(
         torch.tensor(rows),
@@ -121,34 +127,34 @@ def test_glove_loss_matches_numpy_formula():
         torch.tensor(TINY_COOC[rows, cols], dtype=torch.float32),
     )
     assert got.item() == pytest.approx(numpy_glove_loss(model, TINY_COOC), rel=1e-5)
-    small = E.GloVe(4, 3, x_max=5.0, generator=torch.Generator().manual_seed(1))
+    small = vectors_glove.GloVe(4, 3, x_max=5.0, generator=torch.Generator().manual_seed(1))
     got_small = small(torch.tensor(rows), torch.tensor(cols), torch.tensor(TINY_COOC[rows, cols]))
     assert got_small.item() == pytest.approx(numpy_glove_loss(small, TINY_COOC, x_max=5.0))
 
 
 def test_glove_loss_rejects_bad_shapes_and_counts():
-    model = E.GloVe(4, 3)
+    model = vectors_glove.GloVe(4, 3)
     with pytest.raises(ValueError, match="every count must be positive"):
         model(torch.tensor([0]), torch.tensor([0]), torch.tensor([0.0]))
     with pytest.raises(ValueError, match="rows must have shape \\(batch,\\) = \\(2,\\)"):
         model(torch.tensor([0]), torch.tensor([0, 1]), torch.tensor([1.0, 2.0]))
     with pytest.raises(ValueError, match="counts must be 1-D"):
-        E.glove_loss(
+        vectors_glove.glove_loss(
             torch.ones(2, 3), torch.ones(2, 3), torch.ones(2), torch.ones(2), torch.ones(2, 1)
         )
     with pytest.raises(ValueError, match="biases must have shape"):
-        E.glove_loss(
+        vectors_glove.glove_loss(
             torch.ones(2, 3), torch.ones(2, 3), torch.ones(3), torch.ones(2), torch.ones(2)
         )
     with pytest.raises(ValueError, match="context_vectors must have the shape"):
-        E.glove_loss(
+        vectors_glove.glove_loss(
             torch.ones(2, 3), torch.ones(2, 4), torch.ones(2), torch.ones(2), torch.ones(2)
         )
 
 
 def test_glove_init_follows_glove_c_and_vectors_are_the_sum():
-    model = E.GloVe(50, 8, generator=torch.Generator().manual_seed(0))
-    bound = E.INIT_SCALE / 8
+    model = vectors_glove.GloVe(50, 8, generator=torch.Generator().manual_seed(0))
+    bound = word2vec.INIT_SCALE / 8
     for table in (model.word_vectors, model.context_vectors, model.word_biases):
         assert table.weight.abs().max().item() <= bound
         assert table.weight.abs().max().item() > bound / 2
@@ -162,9 +168,9 @@ def test_glove_init_follows_glove_c_and_vectors_are_the_sum():
 
 
 def test_fit_glove_lowers_the_loss():
-    model = E.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
+    model = vectors_glove.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
     before = numpy_glove_loss(model, TINY_COOC)
-    history = E.fit_glove(
+    history = vectors_glove.fit_glove(
         model, sp.csr_matrix(TINY_COOC), epochs=300, batch_size=4, seed=0, progress=False
     )
     after = numpy_glove_loss(model, TINY_COOC)
@@ -175,28 +181,32 @@ def test_fit_glove_lowers_the_loss():
 
 
 def test_train_glove_history_reproducibility_and_bounds():
-    config = E.GloVeConfig(vector_size=3, epochs=200, batch_size=12, lr=0.2)
-    kv, history = E.train_glove(
+    config = vectors_glove.GloVeConfig(vector_size=3, epochs=200, batch_size=12, lr=0.2)
+    kv, history = vectors_glove.train_glove(
         sp.csr_matrix(TINY_COOC), TINY_VOCAB, config, seed=1, progress=False, log_every=50
     )
     assert history.steps == [50, 100, 150, 200]
     assert history.loss == sorted(history.loss, reverse=True)
     assert kv.index_to_key == TINY_VOCAB.words and kv.vector_size == 3
     assert [kv.get_vecattr(word, "count") for word in kv.index_to_key] == [10, 8, 6, 4]
-    again, _ = E.train_glove(sp.csr_matrix(TINY_COOC), TINY_VOCAB, config, seed=1, progress=False)
-    other, _ = E.train_glove(sp.csr_matrix(TINY_COOC), TINY_VOCAB, config, seed=2, progress=False)
+    again, _ = vectors_glove.train_glove(
+        sp.csr_matrix(TINY_COOC), TINY_VOCAB, config, seed=1, progress=False
+    )
+    other, _ = vectors_glove.train_glove(
+        sp.csr_matrix(TINY_COOC), TINY_VOCAB, config, seed=2, progress=False
+    )
     np.testing.assert_array_equal(kv.vectors, again.vectors)
     assert not np.allclose(kv.vectors, other.vectors)
-    _, bounded = E.train_glove(
+    _, bounded = vectors_glove.train_glove(
         TINY_COOC, TINY_VOCAB, config, max_steps=7, progress=False, log_every=5
     )
     assert bounded.steps == [5, 7]
 
 
 def test_fit_glove_calls_back_after_each_full_epoch():
-    model = E.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
+    model = vectors_glove.GloVe(4, 3, generator=torch.Generator().manual_seed(0))
     seen = []
-    E.fit_glove(
+    vectors_glove.fit_glove(
         model,
         TINY_COOC,
         epochs=3,
@@ -206,45 +216,47 @@ def test_fit_glove_calls_back_after_each_full_epoch():
     )
     assert seen == [(1, True), (2, True), (3, True)]
     seen.clear()
-    E.fit_glove(model, TINY_COOC, epochs=3, batch_size=5, max_steps=7, progress=False,
+    vectors_glove.fit_glove(model, TINY_COOC, epochs=3, batch_size=5, max_steps=7, progress=False,
                 on_epoch=lambda epoch, _: seen.append(epoch))  # fmt: skip
     assert seen == [1, 2]
 
 
 def test_train_glove_rejects_bad_input():
     with pytest.raises(ValueError, match="len\\(vocab\\) x len\\(vocab\\) = 4 x 4"):
-        E.train_glove(sp.csr_matrix(TINY_COOC[:3, :3]), TINY_VOCAB, progress=False)
+        vectors_glove.train_glove(sp.csr_matrix(TINY_COOC[:3, :3]), TINY_VOCAB, progress=False)
     with pytest.raises(ValueError, match="no nonzero entry"):
-        E.train_glove(np.zeros((4, 4)), TINY_VOCAB, progress=False)
+        vectors_glove.train_glove(np.zeros((4, 4)), TINY_VOCAB, progress=False)
     with pytest.raises(ValueError, match="max_steps must be positive"):
-        E.train_glove(TINY_COOC, TINY_VOCAB, max_steps=0, progress=False)
+        vectors_glove.train_glove(TINY_COOC, TINY_VOCAB, max_steps=0, progress=False)
     with pytest.raises(ValueError, match="device"):
-        E.train_glove(TINY_COOC, TINY_VOCAB, device="tpu", progress=False)
+        vectors_glove.train_glove(TINY_COOC, TINY_VOCAB, device="tpu", progress=False)
     with pytest.raises(ValueError, match="weighting must be one of"):
-        E.GloVeConfig(weighting="linear")
+        vectors_glove.GloVeConfig(weighting="linear")
     with pytest.raises(ValueError, match="alpha must be positive"):
-        E.GloVeConfig(alpha=0.0)
+        vectors_glove.GloVeConfig(alpha=0.0)
     with pytest.raises(ValueError, match="min_count"):
-        E.GloVeConfig(min_count=0)
+        vectors_glove.GloVeConfig(min_count=0)
 
 
 def test_glove_cooccurrence_follows_the_config():
     sentences = topic_corpus()
-    config = E.GloVeConfig(window=3, weighting="uniform", min_count=2)
-    cooc, vocab = E.glove_cooccurrence(sentences, config)
-    assert vocab.words == E.build_vocab(sentences, min_count=2).words
-    expected = E.cooccurrence(sentences, vocab, window=3, weighting="uniform")
+    config = vectors_glove.GloVeConfig(window=3, weighting="uniform", min_count=2)
+    cooc, vocab = vectors_glove.glove_cooccurrence(sentences, config)
+    assert vocab.words == counts.build_vocab(sentences, min_count=2).words
+    expected = counts.cooccurrence(sentences, vocab, window=3, weighting="uniform")
     np.testing.assert_array_equal(cooc.toarray(), expected.toarray())
     with pytest.raises(ValueError, match="no word occurs min_count=99 times"):
-        E.glove_cooccurrence([["a", "b"]], E.GloVeConfig(min_count=99))
+        vectors_glove.glove_cooccurrence([["a", "b"]], vectors_glove.GloVeConfig(min_count=99))
 
 
 def test_glove_learns_the_topics():
     """Words of one topic end up closer to each other than to the other topic's words."""
     sentences = topic_corpus()
-    config = E.GloVeConfig(vector_size=8, window=4, min_count=1, x_max=10.0, epochs=150)
-    cooc, vocab = E.glove_cooccurrence(sentences, config)
-    kv, history = E.train_glove(cooc, vocab, config, seed=0, progress=False)
+    config = vectors_glove.GloVeConfig(
+        vector_size=8, window=4, min_count=1, x_max=10.0, epochs=150
+    )
+    cooc, vocab = vectors_glove.glove_cooccurrence(sentences, config)
+    kv, history = vectors_glove.train_glove(cooc, vocab, config, seed=0, progress=False)
     assert history.loss[-1] < history.loss[0] / 5
     within = [kv.similarity(a, b) for topic in TOPICS for a in topic for b in topic if a < b]
     across = [kv.similarity(a, b) for a in TOPICS[0] for b in TOPICS[1]]
@@ -260,24 +272,24 @@ def test_glove_text_round_trip_and_gensim(tmp_path):
     words = ["the", "cat", "naïve"]
     vectors = np.array([[0.1, -0.2], [1.5, 2.25], [-3.0, 0.000001]])
     path = tmp_path / "vectors.txt"
-    E.save_glove_text(path, words, vectors)
+    vectors_glove.save_glove_text(path, words, vectors)
     assert path.read_text(encoding="utf-8").splitlines()[1] == "cat 1.500000 2.250000"
-    ours = E.load_glove_text(path)
+    ours = vectors_glove.load_glove_text(path)
     theirs = KeyedVectors.load_word2vec_format(path, binary=False, no_header=True)
     assert ours.index_to_key == theirs.index_to_key == words
     np.testing.assert_allclose(ours.vectors, vectors, atol=1e-6)
     np.testing.assert_array_equal(ours.vectors, theirs.vectors)
     with pytest.raises(ValueError, match="white space"):
-        E.save_glove_text(path, ["two words", "x", "y"], vectors)
+        vectors_glove.save_glove_text(path, ["two words", "x", "y"], vectors)
     with pytest.raises(ValueError, match="shape"):
-        E.save_glove_text(path, words[:2], vectors)
+        vectors_glove.save_glove_text(path, words[:2], vectors)
 
 
 def test_load_glove_text_reads_gensims_sample_file():
     from gensim.test.utils import datapath
 
     path = datapath("test_glove.txt")
-    ours = E.load_glove_text(path)
+    ours = vectors_glove.load_glove_text(path)
     theirs = KeyedVectors.load_word2vec_format(path, binary=False, no_header=True)
     assert ours.index_to_key == theirs.index_to_key
     np.testing.assert_array_equal(ours.vectors, theirs.vectors)
@@ -298,30 +310,30 @@ def test_load_glove_text_rejects_malformed_files(tmp_path, content, message):
     path = tmp_path / "bad.txt"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ValueError, match=message):
-        E.load_glove_text(path)
+        vectors_glove.load_glove_text(path)
 
 
 def test_pretrained_glove_is_skipped_at_once_when_offline(monkeypatch, tmp_path):
     import gensim.downloader
 
     monkeypatch.setattr(gensim.downloader, "BASE_DIR", str(tmp_path))
-    for variable in ("COURSE_OFFLINE", *E.OFFLINE_VARIABLES):
+    for variable in OFFLINE_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     for variable in ("COURSE_OFFLINE", "HF_HUB_OFFLINE"):
         monkeypatch.setenv(variable, "1")
         started = time.perf_counter()
         with pytest.raises(DataUnavailableError, match=f"{variable} is set.*gensim.downloader"):
-            E.load_pretrained_glove()
+            vectors_glove.load_pretrained_glove()
         assert time.perf_counter() - started < 1
         monkeypatch.delenv(variable)
 
     def unreachable(address, timeout):
-        assert address == E.PRETRAINED_HOST and timeout == 0.5
+        assert address == vectors_glove.PRETRAINED_HOST and timeout == 0.5
         raise OSError("no route to host")
 
-    monkeypatch.setattr(E.socket, "create_connection", unreachable)
+    monkeypatch.setattr(socket, "create_connection", unreachable)
     with pytest.raises(DataUnavailableError, match=r"github\.com cannot be reached"):
-        E.load_pretrained_glove(timeout=0.5)
+        vectors_glove.load_pretrained_glove(timeout=0.5)
 
 
 @pytest.mark.parametrize("header", ["2 3\n", ""])
@@ -336,7 +348,7 @@ def test_pretrained_glove_reads_a_local_copy_as_text(monkeypatch, tmp_path, head
     (tmp_path / name).mkdir()
     with gzip.open(tmp_path / name / f"{name}.gz", "wt", encoding="utf-8") as handle:
         handle.write(header + "the 1 2 3\nof 4 5 6.5\n")
-    kv = E.load_pretrained_glove(name)
+    kv = vectors_glove.load_pretrained_glove(name)
     assert kv.index_to_key == ["the", "of"]
     np.testing.assert_array_equal(kv["of"], [4.0, 5.0, 6.5])
 
@@ -353,41 +365,50 @@ def test_train_glove_command_still_trains(tmp_path, capsys):
     argv = ["train-glove", "--max-steps", "3", "--seed", "2", "--corpus", SMALL_SOURCE]
     assert main([*argv, "--out", str(tmp_path)]) == 0
     assert "WordSim-353" in capsys.readouterr().out
-    record = load_provenance(E.GLOVE_CHECKPOINT, tmp_path)
+    record = load_provenance(experiments_vectors.GLOVE_CHECKPOINT, tmp_path)
     assert record["command"] == f"python -m course_utils {' '.join(argv)}"
-    assert record["seed"] == 2 and record["config"] == asdict(E.SHIPPED_GLOVE)
+    assert record["seed"] == 2 and record["config"] == asdict(experiments_vectors.SHIPPED_GLOVE)
     assert record["corpus"]["sources"] == [SMALL_SOURCE] and record["max_steps"] == 3
     assert record["steps"] == 3 and math.isfinite(record["final_loss"])
     assert 0 < record["epochs_completed"] < 1 and record["similarity_by_epoch"]["wordsim353"] == []
-    kv = load_vectors(E.GLOVE_CHECKPOINT, tmp_path)
-    assert len(kv) == record["shipped_words"] == min(record["vocabulary"], E.SHIPPED_WORDS)
-    assert kv.vector_size == E.SHIPPED_GLOVE.vector_size
-    assert E.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"], nan_ok=True)
+    kv = load_vectors(experiments_vectors.GLOVE_CHECKPOINT, tmp_path)
+    assert (
+        len(kv)
+        == record["shipped_words"]
+        == min(record["vocabulary"], experiments_vectors.SHIPPED_WORDS)
+    )
+    assert kv.vector_size == experiments_vectors.SHIPPED_GLOVE.vector_size
+    assert benchmarks.benchmark_summary(kv) == pytest.approx(
+        record["evaluation"]["shipped"], nan_ok=True
+    )
 
 
 def test_train_glove_vectors_rejects_bad_requests(tmp_path):
     with pytest.raises(ValueError, match="threads must be positive"):
-        E.train_glove_vectors(threads=0, directory=tmp_path)
+        experiments_vectors.train_glove_vectors(threads=0, directory=tmp_path)
     with pytest.raises(ValueError, match="Unknown device 'tpu'"):
-        E.train_glove_vectors(device="tpu", directory=tmp_path)
+        experiments_vectors.train_glove_vectors(device="tpu", directory=tmp_path)
     with pytest.raises(ValueError, match="Unknown corpus source"):
-        E.train_glove_vectors(corpus=["wikipedia"], directory=tmp_path)
+        experiments_vectors.train_glove_vectors(corpus=["wikipedia"], directory=tmp_path)
     assert not list(tmp_path.iterdir())
 
 
 def test_shipped_glove_matches_its_provenance():
     from course_utils.checkpoints import load_provenance, load_vectors
 
-    record = load_provenance(E.GLOVE_CHECKPOINT)
-    kv = load_vectors(E.GLOVE_CHECKPOINT)
-    assert record["command"] == E.GLOVE_COMMAND and record["max_steps"] is None
-    assert record["config"] == asdict(E.SHIPPED_GLOVE) and record["seed"] == 0
-    assert record["corpus"]["sources"] == list(E.CORPUS_SOURCES)
-    assert record["epochs_completed"] == E.SHIPPED_GLOVE.epochs
-    assert len(record["similarity_by_epoch"]["wordsim353"]) == E.SHIPPED_GLOVE.epochs
-    assert len(kv) == record["shipped_words"] == E.SHIPPED_WORDS
-    assert kv.vector_size == E.SHIPPED_GLOVE.vector_size
-    assert E.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"])
+    record = load_provenance(experiments_vectors.GLOVE_CHECKPOINT)
+    kv = load_vectors(experiments_vectors.GLOVE_CHECKPOINT)
+    assert record["command"] == experiments_vectors.GLOVE_COMMAND and record["max_steps"] is None
+    assert record["config"] == asdict(experiments_vectors.SHIPPED_GLOVE) and record["seed"] == 0
+    assert record["corpus"]["sources"] == list(data.CORPUS_SOURCES)
+    assert record["epochs_completed"] == experiments_vectors.SHIPPED_GLOVE.epochs
+    assert (
+        len(record["similarity_by_epoch"]["wordsim353"])
+        == experiments_vectors.SHIPPED_GLOVE.epochs
+    )
+    assert len(kv) == record["shipped_words"] == experiments_vectors.SHIPPED_WORDS
+    assert kv.vector_size == experiments_vectors.SHIPPED_GLOVE.vector_size
+    assert benchmarks.benchmark_summary(kv) == pytest.approx(record["evaluation"]["shipped"])
 
 
 # ---------------------------------------------------------------------------
@@ -399,25 +420,26 @@ def test_ratio_table_html_shows_the_ratios_and_says_what_is_wrong():
     from course_utils.widgets import ratio_table_html
 
     sentences = topic_corpus()
-    vocab = E.build_vocab(sentences)
-    cooc = E.cooccurrence(sentences, vocab, window=4, weighting="harmonic")
+    vocab = counts.build_vocab(sentences)
+    cooc = counts.cooccurrence(sentences, vocab, window=4, weighting="harmonic")
     page = ratio_table_html(cooc, vocab, "ice steam the cold hot")
-    the = E.cooccurrence_ratios(cooc, vocab, "ice", "steam", ["the"])[0].ratio
+    the = vectors_glove.cooccurrence_ratios(cooc, vocab, "ice", "steam", ["the"])[0].ratio
     assert f"<td>{the:.3g}</td>" in page  # near 1: not bold
     assert "<b>∞</b>" in page and "<b>0</b>" in page  # cold only with ice, hot only with steam
     assert "not in the vocabulary: [&#x27;zebra&#x27;]" in ratio_table_html(
         cooc, vocab, "ice zebra the"
     )
     assert "Type two words" in ratio_table_html(cooc, vocab, "ice steam")
-    models = {"GloVe": E.train_glove(cooc, vocab, E.GloVeConfig(vector_size=4, epochs=2),
-                                     progress=False)[0]}  # fmt: skip
+    config = vectors_glove.GloVeConfig(vector_size=4, epochs=2)
+    models = {"GloVe": vectors_glove.train_glove(cooc, vocab, config, progress=False)[0]}
     assert "Nearest neighbours of <code>steam</code>" in ratio_table_html(
         cooc, vocab, "ice steam the", models
     )
 
 
 def test_glove_weighting_plot_draws_f():
-    from course_utils.plots import glove_weighting_plot, loss_curves_plot
+    from course_utils.model_plots import loss_curves_plot
+    from course_utils.plots import glove_weighting_plot
 
     fig = glove_weighting_plot([(100.0, 0.75), (10.0, 1.0)])
     lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) > 2]

@@ -10,33 +10,37 @@ import pytest
 import torch
 
 from course_utils.gpt import (
-    ICL_BLOCK,
-    ICL_CHARS,
-    MAX_SHOTS,
-    TASK_LETTERS,
-    TASKS,
     CharTokenizer,
     LMTrainingConfig,
-    _greedy_answers,
+    TinyGPT,
+    TinyGPTConfig,
     char_batches,
     continuation_log_prob,
-    copy_sources,
-    episode_targets,
     estimate_loss,
     generate,
-    icl_accuracy,
-    icl_batches,
     learning_rate,
-    lookup_attention,
-    make_episode,
     next_token_probabilities,
-    task_function,
     top_k_filter,
     top_p_filter,
     train_lm,
     train_val_split,
 )
-from course_utils.transformer import IGNORE_INDEX, TinyGPT, TinyGPTConfig
+from course_utils.icl import (
+    ICL_BLOCK,
+    ICL_CHARS,
+    MAX_SHOTS,
+    TASK_LETTERS,
+    TASKS,
+    _greedy_answers,
+    copy_sources,
+    episode_targets,
+    icl_accuracy,
+    icl_batches,
+    lookup_attention,
+    make_episode,
+    task_function,
+)
+from course_utils.transformer import IGNORE_INDEX
 
 VOCAB = 11
 

@@ -13,14 +13,10 @@ from course_utils.__main__ import main
 from course_utils.checkpoints import CheckpointError
 from course_utils.data import tiny_shakespeare
 from course_utils.gpt import (
-    ICL_CHARS,
-    ICL_SMEAR_WIDTH,
     LMTrainingConfig,
     char_batches,
     estimate_loss,
     generate,
-    icl_accuracy,
-    lookup_attention,
     train_val_split,
 )
 from course_utils.gpt_checkpoints import (
@@ -41,6 +37,7 @@ from course_utils.gpt_checkpoints import (
     model_dir,
     train_gpt,
 )
+from course_utils.icl import ICL_CHARS, ICL_SMEAR_WIDTH, icl_accuracy, lookup_attention
 
 #: The issue's targets for the shipped models.
 CHAR_VAL_LOSS_TARGET = 1.70

@@ -13,6 +13,8 @@ from transformers import (
     GPT2LMHeadModel,
 )
 
+from course_utils.bert import TinyBert, TinyBertConfig
+from course_utils.gpt import TinyGPT, TinyGPTConfig
 from course_utils.hf_convert import (
     bert_parameter_names,
     gpt_parameter_names,
@@ -23,13 +25,7 @@ from course_utils.hf_convert import (
     tiny_bert_to_hf,
     tiny_gpt_to_hf,
 )
-from course_utils.transformer import (
-    TinyBert,
-    TinyBertConfig,
-    TinyGPT,
-    TinyGPTConfig,
-    count_parameters,
-)
+from course_utils.transformer import count_parameters
 
 SIZES = {
     "vocab_size": 53,

@@ -251,7 +251,7 @@ def test_word_vectors_wider_than_the_embedding_are_refused():
 
 
 def test_probe_features_have_one_row_per_sentence_and_ignore_padding():
-    from course_utils.transformer import TinyBert, TinyBertConfig
+    from course_utils.bert import TinyBert, TinyBertConfig
 
     torch.manual_seed(0)
     model = TinyBert(

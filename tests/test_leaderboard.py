@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import socket
 
 import matplotlib
 
@@ -20,7 +19,8 @@ import torch
 from gensim.models import KeyedVectors
 
 from course_utils import leaderboard as lb
-from course_utils import rules
+from course_utils import leaderboard_table, rules
+from course_utils import prompting as course_utils_prompting
 from course_utils.evaluation import PUBLISHED_MR_ACCURACY
 
 
@@ -83,22 +83,25 @@ def test_costs_by_measure_and_their_formatting():
     rule_like = make_row(era=lb.SW10, notebook="01", train_seconds=None)
     assert lb.cost(rule_like, "parameters") == 100
     assert lb.cost(rule_like, "total_seconds") is None
-    assert lb.format_cost(None, "train_seconds") == "none"
-    assert lb.format_cost(1_355_845, "parameters") == "1,355,845"
-    assert lb.format_cost(3520.6, "total_seconds") == "3,521 s"
-    assert lb.format_cost(0.25, "train_seconds") == "0.2 s"
-    for bad in (lambda: lb.cost(rule_like, "watts"), lambda: lb.format_cost(1.0, "watts")):
+    assert leaderboard_table.format_cost(None, "train_seconds") == "none"
+    assert leaderboard_table.format_cost(1_355_845, "parameters") == "1,355,845"
+    assert leaderboard_table.format_cost(3520.6, "total_seconds") == "3,521 s"
+    assert leaderboard_table.format_cost(0.25, "train_seconds") == "0.2 s"
+    for bad in (
+        lambda: lb.cost(rule_like, "watts"),
+        lambda: leaderboard_table.format_cost(1.0, "watts"),
+    ):
         with pytest.raises(ValueError, match="unknown cost measure"):
             bad()
 
 
 def test_table_numbers_every_row_and_can_leave_out_the_timings():
     rows = [make_row(model="first"), make_row(model="second", train_seconds=None)]
-    table = lb.format_table(rows)
+    table = leaderboard_table.format_table(rows)
     lines = table.splitlines()
     assert len(lines) == 3 and lines[1].startswith(" 1  ") and "second" in lines[2]
     assert "train s" in lines[0]
-    assert "train s" not in lb.format_table(rows, with_costs=False)
+    assert "train s" not in leaderboard_table.format_table(rows, with_costs=False)
 
 
 def test_era_bests_keeps_the_most_accurate_row_of_each_era_in_era_order():
@@ -109,8 +112,8 @@ def test_era_bests_keeps_the_most_accurate_row_of_each_era_in_era_order():
         make_row(era=lb.SW10, notebook="01", model="rules", test_accuracy=0.6),
         make_row(era=lb.SW20, notebook="05", model="stem", test_accuracy=0.77),
     ]
-    assert [row.model for row in lb.era_bests(rows)] == ["rules", "nbsvm", "stem"]
-    assert [row.model for row in lb.sort_rows(rows)][:2] == ["rules", "nb"]
+    assert [row.model for row in leaderboard_table.era_bests(rows)] == ["rules", "nbsvm", "stem"]
+    assert [row.model for row in leaderboard_table.sort_rows(rows)][:2] == ["rules", "nb"]
 
 
 # ---------------------------------------------------------------------------
@@ -152,7 +155,7 @@ def test_rule_rows_are_notebook_01s_classifiers_with_their_hand_written_weights(
 
 
 def test_feature_rows_equal_mr_baselines(mr_split):
-    from course_utils.features import mr_baselines
+    from course_utils.baselines import mr_baselines
 
     baselines = mr_baselines(mr_split, seeds=(0,))
     rows = lb.feature_rows(baselines)
@@ -219,7 +222,7 @@ def test_word_vector_rows_carry_the_vectors_as_frozen_parameters_and_upstream_ti
 
 
 def test_stemming_shrinks_the_naive_bayes_model(mr_split):
-    from course_utils.features import mr_baselines
+    from course_utils.baselines import mr_baselines
 
     (row,) = lb.normalization_rows(("porter",), mr_split)
     naive_bayes = mr_baselines(mr_split, seeds=(0,))[0]
@@ -321,7 +324,7 @@ def test_all_rows_gathers_every_era_in_course_order(monkeypatch):
     assert [row.model for row in rows] == [
         "rules", "nb", "sg", "stem", "bert", "teacher", "gpt", "student",
     ]  # fmt: skip
-    assert rows == lb.sort_rows(rows)
+    assert rows == leaderboard_table.sort_rows(rows)
 
 
 # ---------------------------------------------------------------------------
@@ -344,31 +347,42 @@ def fake_log_probs(bias=0.0):
 
 
 def test_zero_shot_picks_the_more_likely_continuation():
-    template = lb.PROMPT_TEMPLATES[0]
-    scores = lb.zero_shot_scores(fake_log_probs(), ["a fine film", "a dull film"], template)
+    template = course_utils_prompting.PROMPT_TEMPLATES[0]
+    scores = course_utils_prompting.zero_shot_scores(
+        fake_log_probs(), ["a fine film", "a dull film"], template
+    )
     np.testing.assert_allclose(scores, [1.0, -1.0])
-    assert lb.zero_shot_predictions(scores).tolist() == [1, 0]
-    assert lb.zero_shot_predictions([0.0]).tolist() == [0]  # a tie is not positive
-    assert lb.zero_shot_predictions([0.3, 0.7], threshold=0.5).tolist() == [0, 1]
+    assert course_utils_prompting.zero_shot_predictions(scores).tolist() == [1, 0]
+    assert course_utils_prompting.zero_shot_predictions([0.0]).tolist() == [
+        0
+    ]  # a tie is not positive
+    assert course_utils_prompting.zero_shot_predictions([0.3, 0.7], threshold=0.5).tolist() == [
+        0,
+        1,
+    ]
     with pytest.raises(ValueError, match="non-empty list"):
-        lb.zero_shot_scores(fake_log_probs(), "a fine film", template)
+        course_utils_prompting.zero_shot_scores(fake_log_probs(), "a fine film", template)
 
 
 def test_choose_prompt_keeps_the_best_dev_variant_and_calibrates_a_biased_model():
     texts = ["fine", "dull", "fine fine", "bad", "so fine", "poor"]
     labels = [1, 0, 1, 0, 1, 0]
-    uninformative = lb.PromptTemplate("useless", "{sentence}", " yes", " no")
+    uninformative = course_utils_prompting.PromptTemplate("useless", "{sentence}", " yes", " no")
     biased = fake_log_probs(bias=5.0)  # always prefers " good." by more than the evidence
-    choice = lb.choose_prompt(biased, texts, labels, [uninformative, lb.PROMPT_TEMPLATES[0]])
-    assert len(choice.dev_table) == 2 * len(lb.DECISION_RULES)
-    assert choice.template == lb.PROMPT_TEMPLATES[0]
-    assert choice.rule == lb.DECISION_RULES[1] and choice.dev_accuracy == 1.0
-    plain = lb.choose_prompt(fake_log_probs(), texts, labels, [lb.PROMPT_TEMPLATES[0]])
-    assert plain.rule == lb.DECISION_RULES[0] and plain.threshold == 0.0
+    choice = course_utils_prompting.choose_prompt(
+        biased, texts, labels, [uninformative, course_utils_prompting.PROMPT_TEMPLATES[0]]
+    )
+    assert len(choice.dev_table) == 2 * len(course_utils_prompting.DECISION_RULES)
+    assert choice.template == course_utils_prompting.PROMPT_TEMPLATES[0]
+    assert choice.rule == course_utils_prompting.DECISION_RULES[1] and choice.dev_accuracy == 1.0
+    plain = course_utils_prompting.choose_prompt(
+        fake_log_probs(), texts, labels, [course_utils_prompting.PROMPT_TEMPLATES[0]]
+    )
+    assert plain.rule == course_utils_prompting.DECISION_RULES[0] and plain.threshold == 0.0
     with pytest.raises(ValueError, match="labels"):
-        lb.choose_prompt(biased, texts, labels[:-1])
+        course_utils_prompting.choose_prompt(biased, texts, labels[:-1])
     with pytest.raises(ValueError, match="template"):
-        lb.choose_prompt(biased, texts, labels, [])
+        course_utils_prompting.choose_prompt(biased, texts, labels, [])
 
 
 def test_zero_shot_row_trains_nothing_and_says_what_it_scored():
@@ -392,16 +406,15 @@ def test_zero_shot_row_trains_nothing_and_says_what_it_scored():
 
 def test_prompt_templates_need_a_sentence_slot_and_two_continuations():
     with pytest.raises(ValueError, match="sentence"):
-        lb.PromptTemplate("x", "no slot", " a", " b")
+        course_utils_prompting.PromptTemplate("x", "no slot", " a", " b")
     with pytest.raises(ValueError, match="two different"):
-        lb.PromptTemplate("x", "{sentence}", " a", " a")
-    assert lb.PROMPT_TEMPLATES[0].fill("so {fine}") == "so {fine}\nIt was"
+        course_utils_prompting.PromptTemplate("x", "{sentence}", " a", " a")
+    assert course_utils_prompting.PROMPT_TEMPLATES[0].fill("so {fine}") == "so {fine}\nIt was"
 
 
 @pytest.fixture(scope="module")
 def tiny_gpt():
-    from course_utils.gpt import CharTokenizer
-    from course_utils.transformer import TinyGPT, TinyGPTConfig
+    from course_utils.gpt import CharTokenizer, TinyGPT, TinyGPTConfig
 
     tokenizer = CharTokenizer("\n !',.abcdefghijklmnopqrstuvwxyzI")
     torch.manual_seed(0)
@@ -420,7 +433,7 @@ def test_batched_log_probs_equal_notebook_09s_one_at_a_time(tiny_gpt):
         "x",
         "a very long review that runs on\nIt was",
     ]
-    scorer = lb.char_gpt_log_probs(model, tokenizer, batch_size=3)
+    scorer = course_utils_prompting.char_gpt_log_probs(model, tokenizer, batch_size=3)
     continuation = " good."
     ours = scorer(prompts, continuation)
     room = model.config.max_position + 1 - len(continuation)
@@ -432,9 +445,13 @@ def test_batched_log_probs_equal_notebook_09s_one_at_a_time(tiny_gpt):
         )
         assert value == pytest.approx(expected, abs=1e-4)
     with pytest.raises(ValueError, match="empty"):
-        lb.batched_continuation_log_probs(lambda ids, mask: None, [[1]], [], max_length=8)
+        course_utils_prompting.batched_continuation_log_probs(
+            lambda ids, mask: None, [[1]], [], max_length=8
+        )
     with pytest.raises(ValueError, match="no room"):
-        lb.batched_continuation_log_probs(lambda ids, mask: None, [[1]], [1] * 9, max_length=8)
+        course_utils_prompting.batched_continuation_log_probs(
+            lambda ids, mask: None, [[1]], [1] * 9, max_length=8
+        )
 
 
 def test_hugging_face_scorer_equals_the_course_scorer(tiny_gpt):
@@ -442,35 +459,19 @@ def test_hugging_face_scorer_equals_the_course_scorer(tiny_gpt):
 
     model, tokenizer = tiny_gpt
     prompts = ["a fine film\nIt was", "dull.\nIt was"]
-    ours = lb.char_gpt_log_probs(model, tokenizer)(prompts, " bad.")
-    theirs = lb.hf_causal_lm_log_probs(tiny_gpt_to_hf(model), hf_char_tokenizer(tokenizer.chars))(
-        prompts, " bad."
-    )
+    ours = course_utils_prompting.char_gpt_log_probs(model, tokenizer)(prompts, " bad.")
+    theirs = course_utils_prompting.hf_causal_lm_log_probs(
+        tiny_gpt_to_hf(model), hf_char_tokenizer(tokenizer.chars)
+    )(prompts, " bad.")
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
 
 def test_to_alphabet_strips_accents_and_drops_unknown_characters():
     alphabet = "abcdefghijklmnopqrstuvwxyz '.,"
-    assert lb.to_alphabet('a "café" (1999) , fine .', alphabet) == "a 'cafe' , fine ."
-
-
-def test_hub_reachable_stays_offline_without_touching_the_network(monkeypatch):
-    def no_network(*args, **kwargs):
-        raise AssertionError("the network was tried")
-
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert lb.hub_reachable() is False
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setenv("COURSE_OFFLINE", "1")
-    assert lb.hub_reachable() is False
-    monkeypatch.delenv("COURSE_OFFLINE")
-
-    def unreachable(*args, **kwargs):
-        raise OSError("no route")
-
-    monkeypatch.setattr(socket, "create_connection", unreachable)
-    assert lb.hub_reachable() is False
+    assert (
+        course_utils_prompting.to_alphabet('a "café" (1999) , fine .', alphabet)
+        == "a 'cafe' , fine ."
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -479,15 +480,15 @@ def test_hub_reachable_stays_offline_without_touching_the_network(monkeypatch):
 
 
 def test_accuracy_interval_is_the_normal_approximation_clipped_to_0_1():
-    low, high = lb.accuracy_interval(0.8, 1000)
+    low, high = leaderboard_table.accuracy_interval(0.8, 1000)
     half = 1.96 * np.sqrt(0.8 * 0.2 / 1000)
     assert (low, high) == pytest.approx((0.8 - half, 0.8 + half))
-    assert lb.accuracy_interval(1.0, 50) == (1.0, 1.0)
-    assert lb.accuracy_interval(0.99, 10)[1] == 1.0
+    assert leaderboard_table.accuracy_interval(1.0, 50) == (1.0, 1.0)
+    assert leaderboard_table.accuracy_interval(0.99, 10)[1] == 1.0
     with pytest.raises(ValueError, match="at least 1"):
-        lb.accuracy_interval(0.8, 0)
+        leaderboard_table.accuracy_interval(0.8, 0)
     with pytest.raises(ValueError, match="fraction"):
-        lb.accuracy_interval(80.0, 100)
+        leaderboard_table.accuracy_interval(80.0, 100)
 
 
 def brute_force_front(costs, accuracies):
@@ -508,26 +509,28 @@ def test_pareto_front_equals_brute_force_with_ties_and_duplicates(seed):
     rng = random.Random(seed)
     costs = [float(rng.randint(0, 6)) for _ in range(12)]
     accuracies = [rng.choice([0.5, 0.6, 0.7, 0.8]) for _ in costs]
-    assert lb.pareto_front(costs, accuracies) == brute_force_front(costs, accuracies)
+    assert leaderboard_table.pareto_front(costs, accuracies) == brute_force_front(
+        costs, accuracies
+    )
 
 
 def test_pareto_front_known_cases():
-    assert lb.pareto_front([3.0, 1.0, 2.0], [0.9, 0.6, 0.5]) == [1, 0]
-    assert lb.pareto_front([], []) == []
+    assert leaderboard_table.pareto_front([3.0, 1.0, 2.0], [0.9, 0.6, 0.5]) == [1, 0]
+    assert leaderboard_table.pareto_front([], []) == []
     with pytest.raises(ValueError, match="costs but"):
-        lb.pareto_front([1.0], [])
+        leaderboard_table.pareto_front([1.0], [])
 
 
 def test_cheapest_within_picks_the_cheapest_good_enough_model():
     entries = [("big", 100.0, 0.80), ("small", 1.0, 0.79), ("tiny", 0.1, 0.70)]
-    assert lb.cheapest_within(entries, 0.02) == "small"
-    assert lb.cheapest_within(entries, 0.0) == "big"
-    assert lb.cheapest_within(entries, 1.0) == "tiny"
-    assert lb.cheapest_within([("a", 1.0, 0.7), ("b", 1.0, 0.75)], 0.1) == "b"
+    assert leaderboard_table.cheapest_within(entries, 0.02) == "small"
+    assert leaderboard_table.cheapest_within(entries, 0.0) == "big"
+    assert leaderboard_table.cheapest_within(entries, 1.0) == "tiny"
+    assert leaderboard_table.cheapest_within([("a", 1.0, 0.7), ("b", 1.0, 0.75)], 0.1) == "b"
     with pytest.raises(ValueError, match="negative"):
-        lb.cheapest_within(entries, -0.1)
+        leaderboard_table.cheapest_within(entries, -0.1)
     with pytest.raises(ValueError, match="no entries"):
-        lb.cheapest_within([], 0.1)
+        leaderboard_table.cheapest_within([], 0.1)
 
 
 # ---------------------------------------------------------------------------
@@ -556,7 +559,7 @@ def _points(ax):
 
 
 def test_cost_plot_draws_each_row_at_its_cost_and_accuracy():
-    from course_utils.plots import leaderboard_cost_plot
+    from course_utils.model_plots import leaderboard_cost_plot
 
     rows = figure_rows()
     fig = leaderboard_cost_plot(rows, {"MNB": 0.79}, floor=0.5)
@@ -572,7 +575,7 @@ def test_cost_plot_draws_each_row_at_its_cost_and_accuracy():
 
 
 def test_cost_plot_refuses_nothing_and_unknown_measures():
-    from course_utils.plots import leaderboard_cost_plot
+    from course_utils.model_plots import leaderboard_cost_plot
 
     with pytest.raises(ValueError, match="at least one"):
         leaderboard_cost_plot([], {})
@@ -583,9 +586,9 @@ def test_cost_plot_refuses_nothing_and_unknown_measures():
 
 
 def test_explorer_filters_eras_and_switches_the_cost():
-    from course_utils import widgets
+    from course_utils import model_widgets
 
-    explorer = widgets.leaderboard_explorer(figure_rows(), {"MNB": 0.79}, 0.5)
+    explorer = model_widgets.leaderboard_explorer(figure_rows(), {"MNB": 0.79}, 0.5)
     measure, era_row, output = explorer.children
     assert "CPU seconds of training on MR only" in output.value and ">bert<" in output.value
     boxes = {box.description: box for box in era_row.children}
@@ -597,4 +600,4 @@ def test_explorer_filters_eras_and_switches_the_cost():
         box.value = False
     assert "Tick at least one era" in output.value
     with pytest.raises(ValueError, match="at least one"):
-        widgets.leaderboard_explorer([], {})
+        model_widgets.leaderboard_explorer([], {})

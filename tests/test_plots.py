@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_utils import plots
+from course_utils import model_plots, plots
 
 
 @pytest.fixture(autouse=True)
@@ -52,26 +52,28 @@ def test_leaderboard_bars_are_the_accuracies_in_percent():
 
 
 def test_pretraining_curves_show_loss_and_accuracies_in_percent():
-    fig = plots.pretraining_curves_plot([1, 2], [7.0, 5.0], {"MLM": [0.1, 0.3], "NSP": [0.5, 0.8]})
+    fig = model_plots.pretraining_curves_plot(
+        [1, 2], [7.0, 5.0], {"MLM": [0.1, 0.3], "NSP": [0.5, 0.8]}
+    )
     left, right = fig.axes
     np.testing.assert_allclose(left.lines[0].get_ydata(), [7.0, 5.0])
     np.testing.assert_allclose(right.lines[1].get_ydata(), [50.0, 80.0])
     with pytest.raises(ValueError, match="every step"):
-        plots.pretraining_curves_plot([1, 2], [7.0], {"MLM": [0.1, 0.3]})
+        model_plots.pretraining_curves_plot([1, 2], [7.0], {"MLM": [0.1, 0.3]})
 
 
 def test_label_budget_plot_has_one_panel_per_task():
     line = ([100, 500], [0.6, 0.7], [0.01, 0.02])
-    fig = plots.label_budget_plot(
+    fig = model_plots.label_budget_plot(
         {"MR": {"pre-trained": line, "random": line}, "POS": {"x": line}}
     )
     assert len(fig.axes) == 2 and fig.axes[0].get_xscale() == "log"
     with pytest.raises(ValueError, match="at least one line"):
-        plots.label_budget_plot({"MR": {}})
+        model_plots.label_budget_plot({"MR": {}})
 
 
 def test_shots_curve_has_a_line_per_task_the_mean_and_the_guess_line():
-    from course_utils.plots import shots_curve_plot
+    from course_utils.model_plots import shots_curve_plot
 
     accuracy = {"copy": {0: 0.2, 1: 0.9, 8: 1.0}, "sort": {0: 0.6, 1: 1.0, 8: 1.0}}
     figure = shots_curve_plot(accuracy, chance=0.25)
@@ -90,7 +92,7 @@ def test_reliability_plot_draws_each_filled_bins_accuracy():
     probs = np.array([0.55, 0.6, 0.95, 0.97, 0.99])
     labels = np.array([1, 0, 1, 1, 0])
     diagram = reliability_diagram(probs, labels, n_bins=10)
-    ax = plots.reliability_plot(diagram, title="toy")
+    ax = model_plots.reliability_plot(diagram, title="toy")
     filled = diagram.counts > 0
     heights = [bar.get_height() for bar in ax.containers[0]]
     np.testing.assert_allclose(heights, diagram.accuracy[filled])
@@ -100,10 +102,12 @@ def test_reliability_plot_draws_each_filled_bins_accuracy():
 
 def test_label_efficiency_plot_draws_curves_flat_lines_chance_and_names_the_bands():
     curves = [
-        plots.LabelCurve("n-grams", [50, 100, 8530], [0.55, 0.57, 0.78], [0.01, 0.02, 0.003]),
-        plots.LabelCurve("rules", [1], [0.628], [0.0], flat=True),
+        model_plots.LabelCurve(
+            "n-grams", [50, 100, 8530], [0.55, 0.57, 0.78], [0.01, 0.02, 0.003]
+        ),
+        model_plots.LabelCurve("rules", [1], [0.628], [0.0], flat=True),
     ]
-    ax = plots.label_efficiency_plot(curves, chance=0.5)
+    ax = model_plots.label_efficiency_plot(curves, chance=0.5)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert list(lines["n-grams"].get_ydata()) == pytest.approx([55, 57, 78])
     assert list(lines["rules"].get_ydata()) == pytest.approx([62.8, 62.8])
@@ -113,7 +117,7 @@ def test_label_efficiency_plot_draws_curves_flat_lines_chance_and_names_the_band
     assert ax.get_xscale() == "log"
     plt.close("all")
     with pytest.raises(ValueError, match="at least one"):
-        plots.label_efficiency_plot([])
+        model_plots.label_efficiency_plot([])
 
 
 def test_every_era_has_its_own_colour():

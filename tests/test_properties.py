@@ -31,25 +31,44 @@ from sklearn import metrics as sk_metrics
 
 from course_utils import (
     attention,
+    baselines,
     bert,
     data,
     distillation,
     evaluation,
     features,
+    fine_tuning,
     gpt,
+    icl,
+    logistic,
+    pretraining,
+    training,
     validation,
 )
-from course_utils.transformer import (
-    IGNORE_INDEX,
+from course_utils.bert import (
     TinyBert,
     TinyBertConfig,
     TinyBertForSequenceClassification,
     TinyBertForTokenClassification,
-    TinyGPT,
-    TinyGPTConfig,
 )
+from course_utils.gpt import TinyGPT, TinyGPTConfig
+from course_utils.transformer import IGNORE_INDEX
 
-MODULES = (evaluation, features, attention, bert, gpt, data, distillation)
+MODULES = (
+    evaluation,
+    features,
+    logistic,
+    baselines,
+    attention,
+    bert,
+    pretraining,
+    fine_tuning,
+    training,
+    gpt,
+    icl,
+    data,
+    distillation,
+)
 #: A numpy warning (invalid value, division by zero) means a NaN slipped through.
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 COURSE_PACKAGE = str(Path(evaluation.__file__).parent)
@@ -308,9 +327,9 @@ def test_tokens_and_ngrams(text, n_range):
     "features.inverse_document_frequency",
     "features.l2_normalize_rows",
     "features.binarize",
-    "features.naive_bayes_vectorizer",
-    "features.tfidf_vectorizer",
-    "features.presence_vectorizer",
+    "baselines.naive_bayes_vectorizer",
+    "baselines.tfidf_vectorizer",
+    "baselines.presence_vectorizer",
 )
 @PROPERTY
 @given(
@@ -343,9 +362,9 @@ def test_vectorizers_give_finite_matrices_of_the_right_shape(documents, min_df, 
         assert finite(norms)
         presence = features.binarize(matrix)
         assert set(np.unique(presence.data).tolist()) <= {1.0}
-    for make in (features.naive_bayes_vectorizer, features.tfidf_vectorizer):
+    for make in (baselines.naive_bayes_vectorizer, baselines.tfidf_vectorizer):
         assert isinstance(make(), features.CountVectorizer)
-    assert features.presence_vectorizer().binary
+    assert baselines.presence_vectorizer().binary
 
 
 @covers("features.log_sum_exp")
@@ -399,20 +418,20 @@ def test_naive_bayes_is_a_finite_distribution_or_refuses(case, alpha, k):
 
 
 @covers(
-    "features.sparse_to_torch",
-    "features.LogisticRegression",
-    "features.LogisticRegression.forward",
-    "features.LogisticRegression.decision_function",
-    "features.LogisticRegression.predict_proba",
-    "features.LogisticRegression.predict",
+    "logistic.sparse_to_torch",
+    "logistic.LogisticRegression",
+    "logistic.LogisticRegression.forward",
+    "logistic.LogisticRegression.decision_function",
+    "logistic.LogisticRegression.predict_proba",
+    "logistic.LogisticRegression.predict",
 )
 @PROPERTY
 @given(COUNT_MATRICES, st.one_of(st.integers(-1, 6), st.just(2.0)))
 def test_logistic_regression_scores_every_row(case, num_features):
     counts, _ = case
-    model = outcome(features.LogisticRegression, num_features)
+    model = outcome(logistic.LogisticRegression, num_features)
     assert (model is None) == (not isinstance(num_features, int) or num_features < 1)
-    tensor = outcome(features.sparse_to_torch, counts)
+    tensor = outcome(logistic.sparse_to_torch, counts)
     if tensor is not None:
         assert tuple(tensor.shape) == counts.shape and finite(tensor.to_dense())
     if model is None:
@@ -437,10 +456,10 @@ def _logistic_data(rows: int = 12, seed: int = 0) -> tuple[np.ndarray, list[int]
 @covers(
     "features.TrainingSettings",
     "features.TrainingSettings.seeds_to_run",
-    "features.train_logistic_regression",
-    "features.TrainingHistory",
-    "features.random_search_weights",
-    "features.RandomSearchResult",
+    "logistic.train_logistic_regression",
+    "logistic.TrainingHistory",
+    "logistic.random_search_weights",
+    "logistic.RandomSearchResult",
 )
 @TRAINING
 @given(
@@ -454,7 +473,7 @@ def test_logistic_training_reports_finite_histories(lr, epochs, batch_size, deca
     X, y = _logistic_data()
     settings_ = outcome(features.TrainingSettings, lr, epochs, batch_size, decay, patience)
     trained = outcome(
-        features.train_logistic_regression,
+        logistic.train_logistic_regression,
         X,
         y,
         lr=lr,
@@ -474,23 +493,23 @@ def test_logistic_training_reports_finite_histories(lr, epochs, batch_size, deca
         assert finite(model.predict_proba(X))
         assert settings_.seeds_to_run((0, 1), len(y))
         assert outcome(settings_.seeds_to_run, (), len(y)) is None
-    search = outcome(features.random_search_weights, X, y, num_trials=epochs, progress=False)
+    search = outcome(logistic.random_search_weights, X, y, num_trials=epochs, progress=False)
     if search is not None:
         assert len(search.trial_accuracy) == epochs and 0 <= search.train_accuracy <= 1
         assert np.all(np.diff(search.best_so_far) >= 0) and search.seconds >= 0
 
 
 @covers(
-    "features.LinearTextModel",
-    "features.LinearTextModel.from_naive_bayes",
-    "features.LinearTextModel.from_logistic_regression",
-    "features.LinearTextModel.decision_function",
-    "features.LinearTextModel.predict_proba",
-    "features.LinearTextModel.predict",
-    "features.LinearTextModel.explain",
-    "features.Contribution",
-    "features.Contribution.contribution",
-    "features.Contribution.order",
+    "logistic.LinearTextModel",
+    "logistic.LinearTextModel.from_naive_bayes",
+    "logistic.LinearTextModel.from_logistic_regression",
+    "logistic.LinearTextModel.decision_function",
+    "logistic.LinearTextModel.predict_proba",
+    "logistic.LinearTextModel.predict",
+    "logistic.LinearTextModel.explain",
+    "logistic.Contribution",
+    "logistic.Contribution.contribution",
+    "logistic.Contribution.order",
 )
 @PROPERTY
 @given(DOCUMENT_LISTS, st.one_of(st.floats(-3, 3), NASTY_FLOATS))
@@ -499,13 +518,13 @@ def test_linear_text_models_explain_their_scores(texts, bias):
     vectorizer = features.CountVectorizer(binary=True)
     X = vectorizer.fit_transform(train)
     labels = [1, 0, 1, 0]
-    naive_bayes = features.LinearTextModel.from_naive_bayes(
+    naive_bayes = logistic.LinearTextModel.from_naive_bayes(
         vectorizer, features.MultinomialNB().fit(X, labels)
     )
-    model, _ = features.train_logistic_regression(X, labels, num_epochs=2, progress=False)
+    model, _ = logistic.train_logistic_regression(X, labels, num_epochs=2, progress=False)
     ratio = features.nb_log_count_ratio(X, labels)
-    nbsvm = features.LinearTextModel.from_logistic_regression(vectorizer, model, nb_ratio=ratio)
-    custom = outcome(features.LinearTextModel, vectorizer, np.ones(X.shape[1]), bias, name="b")
+    nbsvm = logistic.LinearTextModel.from_logistic_regression(vectorizer, model, nb_ratio=ratio)
+    custom = outcome(logistic.LinearTextModel, vectorizer, np.ones(X.shape[1]), bias, name="b")
     assert (custom is None) == (not math.isfinite(bias))
     for linear in (naive_bayes, nbsvm, custom):
         if linear is None:
@@ -529,17 +548,17 @@ TINY_SPLIT = {
 }
 
 
-@covers("features.mr_baselines", "features.BaselineResult", "features.mr_linear_models")
+@covers("baselines.mr_baselines", "baselines.BaselineResult", "baselines.mr_linear_models")
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_the_baselines_train_on_any_split_and_refuse_bad_ones():
-    rows = features.mr_baselines(TINY_SPLIT, seeds=(0,))
+    rows = baselines.mr_baselines(TINY_SPLIT, seeds=(0,))
     assert len(rows) == 3
     for row in rows:
         assert 0 <= row.test_accuracy <= 1 and finite([row.dev_accuracy, row.train_seconds])
-    models = features.mr_linear_models(TINY_SPLIT)
+    models = baselines.mr_linear_models(TINY_SPLIT)
     assert all(finite(model.predict_proba(["good film"])) for model in models)
-    assert outcome(features.mr_baselines, TINY_SPLIT, seeds=()) is None
-    assert outcome(features.mr_baselines, {"train": []}) is None
+    assert outcome(baselines.mr_baselines, TINY_SPLIT, seeds=()) is None
+    assert outcome(baselines.mr_baselines, {"train": []}) is None
 
 
 # =======================================================================================
@@ -725,7 +744,14 @@ def test_decoding_distributions_are_finite_and_sum_to_one(logits, sampling):
                 assert torch.equal(nucleus, logits)
 
 
-@covers("gpt.generate", "gpt.continuation_log_prob")
+@covers(
+    "gpt.generate",
+    "gpt.continuation_log_prob",
+    "gpt.TinyGPTConfig",
+    "gpt.TinyGPT",
+    "gpt.TinyGPT.forward",
+    "gpt.TinyGPT.encode",
+)
 @TRAINING
 @given(
     st.one_of(
@@ -791,6 +817,7 @@ def test_character_tokenizers_round_trip(text, other, ids):
 
 
 @covers(
+    "gpt.TinyGPT.loss",
     "gpt.train_val_split",
     "gpt.char_batches",
     "gpt.LMTrainingConfig",
@@ -835,55 +862,55 @@ def test_language_model_training_stays_finite(val_fraction, block_size, lr, step
 
 
 @covers(
-    "gpt.task_function",
-    "gpt.make_episode",
-    "gpt.Episode",
-    "gpt.episode_targets",
-    "gpt.copy_sources",
-    "gpt.icl_batches",
+    "icl.task_function",
+    "icl.make_episode",
+    "icl.Episode",
+    "icl.episode_targets",
+    "icl.copy_sources",
+    "icl.icl_batches",
 )
 @PROPERTY
 @given(
-    st.sampled_from([*gpt.TASKS, "unknown"]),
-    st.one_of(st.integers(-1, gpt.MAX_SHOTS + 1), st.just(2.5)),
+    st.sampled_from([*icl.TASKS, "unknown"]),
+    st.one_of(st.integers(-1, icl.MAX_SHOTS + 1), st.just(2.5)),
     st.integers(0, 10_000),
-    st.integers(-1, gpt.INPUT_LETTERS),
+    st.integers(-1, icl.INPUT_LETTERS),
 )
 def test_episodes_are_well_formed(task, shots, seed, letter):
-    episode = outcome(gpt.make_episode, task, shots, random.Random(seed))
-    assert (episode is None) == (task not in gpt.TASKS or shots not in range(gpt.MAX_SHOTS + 1))
+    episode = outcome(icl.make_episode, task, shots, random.Random(seed))
+    assert (episode is None) == (task not in icl.TASKS or shots not in range(icl.MAX_SHOTS + 1))
     if episode is None:
         return
-    function = gpt.task_function(task, random.Random(seed))
-    assert len(function("abcd")) == gpt.INPUT_LETTERS
-    text = episode.prompt + episode.answer + gpt.SEPARATOR
-    targets = gpt.episode_targets(text)
-    assert len(targets) == len(text) and sum(targets) == (shots + 1) * (gpt.INPUT_LETTERS + 1)
-    sources = outcome(gpt.copy_sources, episode.prompt, shots, letter)
+    function = icl.task_function(task, random.Random(seed))
+    assert len(function("abcd")) == icl.INPUT_LETTERS
+    text = episode.prompt + episode.answer + icl.SEPARATOR
+    targets = icl.episode_targets(text)
+    assert len(targets) == len(text) and sum(targets) == (shots + 1) * (icl.INPUT_LETTERS + 1)
+    sources = outcome(icl.copy_sources, episode.prompt, shots, letter)
     if sources is not None:
         assert all(0 <= i < len(episode.prompt) for i in sources)
-    tokenizer = gpt.CharTokenizer(gpt.ICL_CHARS)
-    batches = outcome(gpt.icl_batches, shots, tokenizer, tasks=[task])
+    tokenizer = gpt.CharTokenizer(icl.ICL_CHARS)
+    batches = outcome(icl.icl_batches, shots, tokenizer, tasks=[task])
     if batches is not None:
         x, y = batches(torch.Generator().manual_seed(seed))
-        assert x.shape == y.shape == (shots, gpt.ICL_BLOCK)
-    assert outcome(gpt.icl_batches, 2, tokenizer, tasks=task) is None, "a string is not a list"
+        assert x.shape == y.shape == (shots, icl.ICL_BLOCK)
+    assert outcome(icl.icl_batches, 2, tokenizer, tasks=task) is None, "a string is not a list"
 
 
-@covers("gpt.icl_accuracy", "gpt.lookup_attention", "gpt.LookupAttention")
+@covers("icl.icl_accuracy", "icl.lookup_attention", "icl.LookupAttention")
 @TRAINING
 @given(
     st.sampled_from(["copy", "shift", "cipher", "sort", "bad"]),
-    st.one_of(st.integers(-1, gpt.MAX_SHOTS + 1), st.just(1.5)),
+    st.one_of(st.integers(-1, icl.MAX_SHOTS + 1), st.just(1.5)),
     st.one_of(st.integers(-1, 4), st.just(2.0)),
 )
 def test_in_context_learning_scores_are_shares(task, shots, episodes):
-    tokenizer = gpt.CharTokenizer(gpt.ICL_CHARS)
-    model = _tiny_gpt(tokenizer.vocab_size, gpt.ICL_BLOCK + 1)
-    accuracy = outcome(gpt.icl_accuracy, model, tokenizer, task, shots, episodes)
+    tokenizer = gpt.CharTokenizer(icl.ICL_CHARS)
+    model = _tiny_gpt(tokenizer.vocab_size, icl.ICL_BLOCK + 1)
+    accuracy = outcome(icl.icl_accuracy, model, tokenizer, task, shots, episodes)
     if accuracy is not None:
         assert 0.0 <= accuracy <= 1.0
-    lookup = outcome(gpt.lookup_attention, model, tokenizer, shots, episodes, task=task)
+    lookup = outcome(icl.lookup_attention, model, tokenizer, shots, episodes, task=task)
     if lookup is not None:
         assert lookup.share.shape == (1, 2) and finite(lookup.share) and 0 < lookup.chance < 1
 
@@ -898,7 +925,7 @@ BERT_VOCAB = 40
 TINY_BERT = TinyBertConfig(
     vocab_size=BERT_VOCAB, max_position=16, d_model=16, num_layers=1, num_heads=2, d_ff=32
 )
-TINY_VOCAB = bert.BertVocab(
+TINY_VOCAB = pretraining.BertVocab(
     size=BERT_VOCAB, pad_id=PAD, cls_id=CLS, sep_id=SEP, mask_id=MASK, special_ids=BERT_SPECIAL
 )
 TOKEN_IDS = st.lists(st.integers(5, BERT_VOCAB - 1), max_size=8)
@@ -993,14 +1020,14 @@ def _documents(sentences: int, seed: int) -> list[list[list[int]]]:
 
 
 @covers(
-    "bert.BertVocab",
-    "bert.PretrainingCorpus",
-    "bert.PretrainingCorpus.num_tokens",
-    "bert.PretrainingCorpus.sentence",
-    "bert.PretrainingCorpus.sample",
-    "bert.PretrainingCorpus.draw_pairs",
-    "bert.PretrainingCorpus.pair_examples",
-    "bert.masked_batch",
+    "pretraining.BertVocab",
+    "pretraining.PretrainingCorpus",
+    "pretraining.PretrainingCorpus.num_tokens",
+    "pretraining.PretrainingCorpus.sentence",
+    "pretraining.PretrainingCorpus.sample",
+    "pretraining.PretrainingCorpus.draw_pairs",
+    "pretraining.PretrainingCorpus.pair_examples",
+    "pretraining.masked_batch",
 )
 @PROPERTY
 @given(
@@ -1012,7 +1039,7 @@ def _documents(sentences: int, seed: int) -> list[list[list[int]]]:
 )
 def test_pretraining_corpora_sample_valid_batches(sentences, seed, batch_size, share, index):
     documents = _documents(sentences, seed)
-    corpus = bert.PretrainingCorpus(documents, [[7, 8, 9]])
+    corpus = pretraining.PretrainingCorpus(documents, [[7, 8, 9]])
     assert corpus.num_tokens == sum(map(len, (s for d in documents for s in d))) + 3
     sentence = outcome(corpus.sentence, index)
     assert (sentence is None) == (not 0 <= index < 3 * sentences + 1)
@@ -1020,18 +1047,23 @@ def test_pretraining_corpora_sample_valid_batches(sentences, seed, batch_size, s
     batch = outcome(corpus.sample, batch_size, TINY_VOCAB, 12, generator, share)
     if batch is not None:
         assert batch["input_ids"].shape[0] == batch_size and batch["input_ids"].shape[1] <= 12
-        assert set(batch) == bert.BATCH_KEYS
+        assert set(batch) == pretraining.BATCH_KEYS
     drawn = outcome(corpus.draw_pairs, batch_size, generator)
     if drawn is not None and sentences > 1:
         firsts, seconds, is_next = drawn
         examples = corpus.pair_examples(firsts, seconds, is_next, TINY_VOCAB, 12)
         assert len(examples) == batch_size
-        masked = outcome(bert.masked_batch, examples, TINY_VOCAB, generator)
+        masked = outcome(pretraining.masked_batch, examples, TINY_VOCAB, generator)
         assert masked is None or masked["labels"].shape == masked["input_ids"].shape
-    assert outcome(bert.masked_batch, [], "vocab", generator) is None
+    assert outcome(pretraining.masked_batch, [], "vocab", generator) is None
 
 
-@covers("bert.BertVocab.from_tokenizer", "bert.fill_mask")
+@covers(
+    "pretraining.BertVocab.from_tokenizer",
+    "bert.fill_mask",
+    "bert.TinyBert.forward",
+    "bert.BertOutput",
+)
 @PROPERTY
 @given(
     st.one_of(
@@ -1041,7 +1073,7 @@ def test_pretraining_corpora_sample_valid_batches(sentences, seed, batch_size, s
     st.one_of(st.integers(-1, 8), st.just(2.5)),
 )
 def test_fill_mask_gives_probabilities_for_each_mask(wordpiece, text, top_k):
-    vocab = bert.BertVocab.from_tokenizer(wordpiece)
+    vocab = pretraining.BertVocab.from_tokenizer(wordpiece)
     assert vocab.size == len(wordpiece) and vocab.mask_id in vocab.special_ids
     torch.manual_seed(0)
     model = TinyBert(
@@ -1073,29 +1105,36 @@ def test_word_vectors_fill_whole_word_rows(std, width):
         assert changed == 2 and finite(embedding) and not bool(embedding[[0, 2]].any())
 
 
-@covers("bert.resolve_precision", "bert.with_resolved_precision")
+@covers("training.resolve_precision", "training.with_resolved_precision")
 @PROPERTY
-@given(st.sampled_from([*bert.PRECISIONS, "float16", 32, None]))
+@given(st.sampled_from([*training.PRECISIONS, "float16", 32, None]))
 def test_precisions_resolve_to_a_training_dtype(precision):
-    resolved = outcome(bert.resolve_precision, precision)
-    assert (resolved is None) == (precision not in bert.PRECISIONS)
+    resolved = outcome(training.resolve_precision, precision)
+    assert (resolved is None) == (precision not in training.PRECISIONS)
     if resolved is not None:
-        assert resolved in bert.AUTOCAST_DTYPES
-        config = bert.with_resolved_precision(bert.FineTuningConfig(precision=precision), "cpu")
+        assert resolved in training.AUTOCAST_DTYPES
+        config = training.with_resolved_precision(
+            fine_tuning.FineTuningConfig(precision=precision), "cpu"
+        )
         assert config.precision == resolved
 
 
 @covers(
-    "bert.PretrainingConfig",
-    "bert.warmup_linear_decay",
-    "bert.pretrain",
-    "bert.pretraining_metrics",
-    "bert.PretrainingMetrics",
-    "bert.PretrainingMetrics.loss",
-    "bert.evaluate_pretraining",
-    "bert.PretrainingHistory",
-    "bert.PretrainingHistory.tokens_per_second",
-    "bert.PretrainingState",
+    "bert.TinyBertConfig",
+    "bert.TinyBert",
+    "bert.TinyBert.encode",
+    "bert.TinyBert.pool",
+    "bert.TinyBert.mlm_logits",
+    "pretraining.PretrainingConfig",
+    "training.warmup_linear_decay",
+    "pretraining.pretrain",
+    "pretraining.pretraining_metrics",
+    "pretraining.PretrainingMetrics",
+    "pretraining.PretrainingMetrics.loss",
+    "pretraining.evaluate_pretraining",
+    "pretraining.PretrainingHistory",
+    "pretraining.PretrainingHistory.tokens_per_second",
+    "pretraining.PretrainingState",
 )
 @TRAINING
 @given(
@@ -1105,7 +1144,7 @@ def test_precisions_resolve_to_a_training_dtype(precision):
 )
 def test_pretraining_reports_finite_losses(lr, warmup, step):
     config = outcome(
-        bert.PretrainingConfig,
+        pretraining.PretrainingConfig,
         max_steps=2,
         lr=lr,
         warmup_steps=warmup,
@@ -1117,28 +1156,36 @@ def test_pretraining_reports_finite_losses(lr, warmup, step):
     )
     if config is None:
         return
-    rate = outcome(bert.warmup_linear_decay, step, lr, warmup, 2)
+    rate = outcome(training.warmup_linear_decay, step, lr, warmup, 2)
     assert (rate is None) == (step < 0)
     assert rate is None or 0 <= rate <= lr
-    corpus = bert.PretrainingCorpus(_documents(3, 0), [[7, 8]])
+    corpus = pretraining.PretrainingCorpus(_documents(3, 0), [[7, 8]])
 
     def batches(generator: torch.Generator) -> dict[str, torch.Tensor]:
         return corpus.sample(4, TINY_VOCAB, 12, generator)
 
     torch.manual_seed(0)
     model = TinyBert(TINY_BERT)
-    states: list[bert.PretrainingState] = []
+    states: list[pretraining.PretrainingState] = []
     history = outcome(
-        bert.pretrain, model, batches, batches, config, progress=False, on_eval=states.append
+        pretraining.pretrain,
+        model,
+        batches,
+        batches,
+        config,
+        progress=False,
+        on_eval=states.append,
     )
     if history is None:  # a learning rate far too high: the run diverged, and said so
         return
     assert len(states) == 2 and finite(history.loss) and history.tokens_per_second >= 0
-    metrics = bert.pretraining_metrics(model, batches(torch.Generator().manual_seed(1)))
+    metrics = pretraining.pretraining_metrics(model, batches(torch.Generator().manual_seed(1)))
     assert finite(metrics.loss) and metrics.mlm_count >= metrics.mlm_correct >= 0
-    scores = bert.evaluate_pretraining(model, batches, 1)
+    scores = pretraining.evaluate_pretraining(model, batches, 1)
     assert 0 <= scores["mlm_accuracy"] <= 1 and finite(scores["mlm_loss"])
-    assert outcome(bert.pretraining_metrics, model, {"input_ids": torch.zeros(1, 2)}) is None
+    assert (
+        outcome(pretraining.pretraining_metrics, model, {"input_ids": torch.zeros(1, 2)}) is None
+    )
 
 
 def _labelled(count: int, seed: int) -> list[tuple[list[int], int]]:
@@ -1155,14 +1202,16 @@ LABEL_VALUES = st.one_of(
 
 
 @covers(
-    "bert.FineTuningConfig",
-    "bert.fine_tune",
-    "bert.FineTuningResult",
-    "bert.FineTuningResult.best_dev_accuracy",
-    "bert.labelled_accuracy",
-    "bert.predict",
-    "bert.predict_logits",
-    "bert.collate",
+    "bert.TinyBertForSequenceClassification",
+    "bert.TinyBertForSequenceClassification.forward",
+    "fine_tuning.FineTuningConfig",
+    "fine_tuning.fine_tune",
+    "fine_tuning.FineTuningResult",
+    "fine_tuning.FineTuningResult.best_dev_accuracy",
+    "fine_tuning.labelled_accuracy",
+    "fine_tuning.predict",
+    "fine_tuning.predict_logits",
+    "fine_tuning.collate",
 )
 @TRAINING
 @given(
@@ -1172,11 +1221,13 @@ LABEL_VALUES = st.one_of(
 )
 def test_fine_tuning_takes_encoded_examples_only(extra, lr, batch_size):
     train = _labelled(6, 0) + extra
-    config = outcome(bert.FineTuningConfig, lr=lr, batch_size=batch_size, max_epochs=1, patience=1)
+    config = outcome(
+        fine_tuning.FineTuningConfig, lr=lr, batch_size=batch_size, max_epochs=1, patience=1
+    )
     torch.manual_seed(0)
     model = TinyBertForSequenceClassification(TinyBert(TINY_BERT), 2)
     result = config and outcome(
-        bert.fine_tune, model, train, _labelled(4, 1), config, progress=False
+        fine_tuning.fine_tune, model, train, _labelled(4, 1), config, progress=False
     )
     valid_extra = all(
         not isinstance(ids, str)
@@ -1193,18 +1244,23 @@ def test_fine_tuning_takes_encoded_examples_only(extra, lr, batch_size):
         return
     assert result.best_epoch >= 1 and 0 <= result.best_dev_accuracy <= 1
     inputs = [ids for ids, _ in _labelled(3, 2)]
-    predicted = bert.predict(model, inputs)
+    predicted = fine_tuning.predict(model, inputs)
     assert len(predicted) == 3 and set(predicted) <= {0, 1}
-    logits = bert.predict_logits(model, inputs)
+    logits = fine_tuning.predict_logits(model, inputs)
     assert logits.shape == (3, 2) and finite(logits)
-    assert 0 <= bert.labelled_accuracy(model, _labelled(4, 3)) <= 1
-    batch = bert.collate(_labelled(2, 4), PAD, token_level=False)
+    assert 0 <= fine_tuning.labelled_accuracy(model, _labelled(4, 3)) <= 1
+    batch = fine_tuning.collate(_labelled(2, 4), PAD, token_level=False)
     assert batch["input_ids"].shape == batch["attention_mask"].shape
-    assert outcome(bert.predict, model, ["a good film"]) is None
-    assert outcome(bert.collate, [], PAD, token_level=False) is None
+    assert outcome(fine_tuning.predict, model, ["a good film"]) is None
+    assert outcome(fine_tuning.collate, [], PAD, token_level=False) is None
 
 
-@covers("bert.first_piece_labels", "bert.length_grouped_batches")
+@covers(
+    "fine_tuning.first_piece_labels",
+    "fine_tuning.length_grouped_batches",
+    "bert.TinyBertForTokenClassification",
+    "bert.TinyBertForTokenClassification.forward",
+)
 @PROPERTY
 @given(
     st.lists(st.one_of(st.none(), st.integers(-1, 4)), max_size=8),
@@ -1212,15 +1268,17 @@ def test_fine_tuning_takes_encoded_examples_only(extra, lr, batch_size):
     st.one_of(st.integers(-1, 4), st.just(1.5)),
 )
 def test_token_labels_and_length_buckets(word_ids, word_labels, batch_size):
-    labels = outcome(bert.first_piece_labels, word_ids, word_labels)
+    labels = outcome(fine_tuning.first_piece_labels, word_ids, word_labels)
     valid = all(w is None or 0 <= w < len(word_labels) for w in word_ids)
     assert (labels is None) == (not valid)
     if labels is not None:
         assert len(labels) == len(word_ids)
         tagger = TinyBertForTokenClassification(TinyBert(TINY_BERT), 6)
         assert tagger.classifier.out_features == 6
+        ids = torch.ones(1, len(word_ids) + 1, dtype=torch.long)
+        assert tagger.eval()(ids).shape == (1, len(word_ids) + 1, 6)
     batches = outcome(
-        bert.length_grouped_batches, [len(word_ids), 3, 1], batch_size, torch.Generator()
+        fine_tuning.length_grouped_batches, [len(word_ids), 3, 1], batch_size, torch.Generator()
     )
     if batches is not None:
         assert sorted(i for batch in batches for i in batch) == [0, 1, 2]
@@ -1237,7 +1295,8 @@ ENV_VALUES = st.one_of(
 
 
 @covers(
-    "data.offline_requested",
+    "data.offline_variable",
+    "data.network_allowed",
     "data.mirror_dir",
     "data.cache_dir",
     "data.environment_problems",
@@ -1261,9 +1320,13 @@ def test_the_environment_is_read_without_surprises(
                 env.delenv(name, raising=False)
             else:
                 env.setenv(name, value)
-        assert data.offline_requested() == (
-            (offline or "").strip().lower() in data.TRUE_VALUES and "\x00" not in (offline or "")
+        for name in data.OFFLINE_VARIABLES[1:]:
+            env.delenv(name, raising=False)
+        asked = (offline or "").strip().lower() in data.TRUE_VALUES and "\x00" not in (
+            offline or ""
         )
+        assert data.offline_variable() == (data.OFFLINE_ENV if asked else None)
+        assert data.network_allowed() is not asked
         found = data.mirror_dir()
         assert found is None or found.is_dir()
         assert isinstance(data.cache_dir(), Path)

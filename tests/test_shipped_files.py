@@ -34,7 +34,7 @@ from course_utils.checkpoints import (
     verify_checkpoint,
 )
 from course_utils.distillation import TEACHER, load_teacher
-from course_utils.embeddings import load_learning_curve
+from course_utils.experiments.vectors import load_learning_curve
 from course_utils.gpt_checkpoints import CHAR_GPT, ICL_GPT, load_gpt, load_icl_ablation
 
 #: Read by people, loaded by nothing.

@@ -1,5 +1,5 @@
-"""course_utils.site: the static course website from two small fixture notebooks, in course
-order, with working links between pages, embedded plots and visible widget fallbacks."""
+"""course_utils.classroom.site: the static course website from two small fixture notebooks,
+in course order, with working links between pages, embedded plots and visible widget fallbacks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from course_utils import site
+from course_utils.classroom import site
 
 #: A 1x1 PNG, as a plot output would store it.
 PIXEL_PNG = base64.b64encode(

@@ -1,12 +1,12 @@
-"""course_utils.teaching: the committed teacher guide is exactly what the generator writes
-from the notebooks now, lists every notebook, and its session plan adds up."""
+"""course_utils.classroom.teaching: the committed teacher guide is exactly what the generator
+writes from the notebooks now, lists every notebook, and its session plan adds up."""
 
 from __future__ import annotations
 
 import nbformat
 import pytest
 
-from course_utils import classroom, teaching
+from course_utils.classroom import student, teaching
 
 TITLE_CELL = """# 42 · A tiny lesson
 
@@ -46,7 +46,7 @@ def test_the_committed_guide_is_what_the_generator_writes_now():
 
 def test_the_guide_lists_every_course_notebook_with_its_objectives():
     guide = teaching.GUIDE_PATH.read_text(encoding="utf-8")
-    for path in classroom.course_notebooks():
+    for path in student.course_notebooks():
         info = teaching.read_notebook_info(path)
         assert f"[{info.title}]({path.name})" in guide
         assert all(objective in guide for objective in info.objectives), path.name

@@ -10,12 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from course_utils import text
-from course_utils.text import (
-    lemmatize,
-    lemmatize_sentence,
+from course_utils.text import normalization as text_normalization
+from course_utils.text import porter, tagging
+from course_utils.text.normalization import lemmatize, lemmatize_sentence, normalize
+from course_utils.text.porter import (
     load_porter_reference,
-    normalize,
     porter_stem,
     porter_trace,
     stemmer_agreement,
@@ -57,34 +56,34 @@ PORTER_VOCABULARY_SIZE = 23_531
     ],
 )
 def test_measure_matches_the_papers_examples(words, m):
-    assert [text.measure(word) for word in words] == [m] * len(words)
+    assert [porter.measure(word) for word in words] == [m] * len(words)
 
 
 def test_consonants_follow_the_papers_definition():
     # "in TOY the consonants are T and Y, and in SYZYGY they are S, Z and G"
-    assert text.consonant_vowel_pattern("toy") == "cvc"
-    assert text.consonant_vowel_pattern("syzygy") == "cvcvcv"
-    assert text.contains_vowel("sky") and not text.contains_vowel("tr")
+    assert porter.consonant_vowel_pattern("toy") == "cvc"
+    assert porter.consonant_vowel_pattern("syzygy") == "cvcvcv"
+    assert porter.contains_vowel("sky") and not porter.contains_vowel("tr")
 
 
 def test_double_consonant_and_cvc_conditions():
-    assert text.ends_double_consonant("hopp") and text.ends_double_consonant("fall")
-    assert not text.ends_double_consonant("fee") and not text.ends_double_consonant("a")
-    assert text.ends_cvc("wil") and text.ends_cvc("hop")
-    assert not any(text.ends_cvc(stem) for stem in ("how", "box", "tray", "hoop", "ho"))
+    assert porter.ends_double_consonant("hopp") and porter.ends_double_consonant("fall")
+    assert not porter.ends_double_consonant("fee") and not porter.ends_double_consonant("a")
+    assert porter.ends_cvc("wil") and porter.ends_cvc("hop")
+    assert not any(porter.ends_cvc(stem) for stem in ("how", "box", "tray", "hoop", "ho"))
 
 
 # Every example that the paper prints beside its rules, step by step.
 PAPER_EXAMPLES = {
-    text.step_1a: {"caresses": "caress", "ponies": "poni", "ties": "ti", "caress": "caress",
+    porter.step_1a: {"caresses": "caress", "ponies": "poni", "ties": "ti", "caress": "caress",
                    "cats": "cat"},
-    text.step_1b: {"feed": "feed", "agreed": "agree", "plastered": "plaster", "bled": "bled",
+    porter.step_1b: {"feed": "feed", "agreed": "agree", "plastered": "plaster", "bled": "bled",
                    "motoring": "motor", "sing": "sing"},
-    text.step_1b_cleanup: {"conflat": "conflate", "troubl": "trouble", "siz": "size",
+    porter.step_1b_cleanup: {"conflat": "conflate", "troubl": "trouble", "siz": "size",
                            "hopp": "hop", "tann": "tan", "fall": "fall", "hiss": "hiss",
                            "fizz": "fizz", "fail": "fail", "fil": "file"},
-    text.step_1c: {"happy": "happi", "sky": "sky"},
-    text.step_2: {"relational": "relate", "conditional": "condition", "rational": "rational",
+    porter.step_1c: {"happy": "happi", "sky": "sky"},
+    porter.step_2: {"relational": "relate", "conditional": "condition", "rational": "rational",
                   "valenci": "valence", "hesitanci": "hesitance", "digitizer": "digitize",
                   "conformabli": "conformable", "radicalli": "radical",
                   "differentli": "different", "vileli": "vile", "analogousli": "analogous",
@@ -92,18 +91,18 @@ PAPER_EXAMPLES = {
                   "operator": "operate", "feudalism": "feudal", "decisiveness": "decisive",
                   "hopefulness": "hopeful", "callousness": "callous", "formaliti": "formal",
                   "sensitiviti": "sensitive", "sensibiliti": "sensible"},
-    text.step_3: {"triplicate": "triplic", "formative": "form", "formalize": "formal",
+    porter.step_3: {"triplicate": "triplic", "formative": "form", "formalize": "formal",
                   "electriciti": "electric", "electrical": "electric", "hopeful": "hope",
                   "goodness": "good"},
-    text.step_4: {"revival": "reviv", "allowance": "allow", "inference": "infer",
+    porter.step_4: {"revival": "reviv", "allowance": "allow", "inference": "infer",
                   "airliner": "airlin", "gyroscopic": "gyroscop", "adjustable": "adjust",
                   "defensible": "defens", "irritant": "irrit", "replacement": "replac",
                   "adjustment": "adjust", "dependent": "depend", "adoption": "adopt",
                   "homologou": "homolog", "communism": "commun", "activate": "activ",
                   "angulariti": "angular", "homologous": "homolog", "effective": "effect",
                   "bowdlerize": "bowdler"},
-    text.step_5a: {"probate": "probat", "rate": "rate", "cease": "ceas"},
-    text.step_5b: {"controll": "control", "roll": "roll"},
+    porter.step_5a: {"probate": "probat", "rate": "rate", "cease": "ceas"},
+    porter.step_5b: {"controll": "control", "roll": "roll"},
 }  # fmt: skip
 
 
@@ -115,11 +114,11 @@ def test_each_step_reproduces_the_papers_examples(step):
 
 def test_only_the_longest_matching_suffix_may_fire():
     # EED matches "feed" but m("f") = 0: the rule fails and ED is never tried.
-    assert text.step_1b("feed") == ("feed", None)
+    assert porter.step_1b("feed") == ("feed", None)
     # ATIONAL matches "rational" but m("r") = 0: TIONAL is never tried.
-    assert text.step_2("rational") == ("rational", None)
+    assert porter.step_2("rational") == ("rational", None)
     # SS -> SS fires (and changes nothing), so S -> is not applied to "caress".
-    assert text.step_1a("caress") == ("caress", text.STEP_1A[2])
+    assert porter.step_1a("caress") == ("caress", porter.STEP_1A[2])
 
 
 @pytest.mark.parametrize(
@@ -152,16 +151,16 @@ def test_trace_is_a_chain_and_cleanup_runs_only_after_ed_or_ing(word):
     assert trace[0].before == word
     assert all(a.after == b.before for a, b in itertools.pairwise(trace))
     assert trace[-1].after == porter_stem(word)
-    removed_ed_or_ing = trace[1].rule in (text.ED_RULE, text.ING_RULE)
+    removed_ed_or_ing = trace[1].rule in (porter.ED_RULE, porter.ING_RULE)
     assert ("1b cleanup" in [step.step for step in trace]) == removed_ed_or_ing
     assert removed_ed_or_ing == (word in {"hopping", "conflated", "falling"})
 
 
 def test_rules_print_as_in_the_paper():
-    assert str(text.STEP_2[0]) == "(m>0) ATIONAL -> ATE"
-    assert str(text.STEP_4[11]) == "(m>1 and (*S or *T)) ION ->"
-    assert str(text.STEP_5B[0]) == "(m>1 and *d and *L) -> single letter"
-    assert str(text.STEP_1A[0]) == "SSES -> SS"
+    assert str(porter.STEP_2[0]) == "(m>0) ATIONAL -> ATE"
+    assert str(porter.STEP_4[11]) == "(m>1 and (*S or *T)) ION ->"
+    assert str(porter.STEP_5B[0]) == "(m>1 and *d and *L) -> single letter"
+    assert str(porter.STEP_1A[0]) == "SSES -> SS"
 
 
 # ---------------------------------------------------------------------------
@@ -170,7 +169,7 @@ def test_rules_print_as_in_the_paper():
 
 
 def test_reference_vocabulary_loads_every_variant():
-    for variant in text.PORTER_REFERENCE_FILES:
+    for variant in porter.PORTER_REFERENCE_FILES:
         pairs = load_porter_reference(variant)
         assert len(pairs) == PORTER_VOCABULARY_SIZE
         assert pairs[0][0] == "a"
@@ -225,24 +224,28 @@ def test_nltk_stemmer_wrappers_match_nltk():
 
     words = [word for word, _ in load_porter_reference()[::20]]
     snowball, lancaster = SnowballStemmer("english"), LancasterStemmer()
-    assert [text.snowball_stem(w) for w in words] == [snowball.stem(w) for w in words]
-    assert [text.lancaster_stem(w) for w in words] == [lancaster.stem(w) for w in words]
-    assert text.snowball_stem("generously") == "generous"
-    assert text.lancaster_stem("maximum") == "maxim"
+    assert [text_normalization.snowball_stem(w) for w in words] == [
+        snowball.stem(w) for w in words
+    ]
+    assert [text_normalization.lancaster_stem(w) for w in words] == [
+        lancaster.stem(w) for w in words
+    ]
+    assert text_normalization.snowball_stem("generously") == "generous"
+    assert text_normalization.lancaster_stem("maximum") == "maxim"
 
 
 @pytest.mark.parametrize("word", ODD_INPUTS)
-@pytest.mark.parametrize("name", [*text.STEMMERS, "lemmatize", "lemmatize_verb"])
+@pytest.mark.parametrize("name", [*text_normalization.STEMMERS, "lemmatize", "lemmatize_verb"])
 def test_every_normalizer_accepts_any_string(name, word):
     functions = {
-        **text.STEMMERS,
+        **text_normalization.STEMMERS,
         "lemmatize": lemmatize,
         "lemmatize_verb": lambda w: lemmatize(w, "v"),
     }
     assert isinstance(functions[name](word), str)
 
 
-@pytest.mark.parametrize("function", [*text.STEMMERS.values(), lemmatize])
+@pytest.mark.parametrize("function", [*text_normalization.STEMMERS.values(), lemmatize])
 def test_non_strings_are_refused_with_a_hint(function):
     with pytest.raises(TypeError, match="tokenize"):
         function(["running"])
@@ -261,7 +264,7 @@ def test_wordnet_lemmatizer_needs_the_part_of_speech():
 
 def test_universal_tags_map_to_wordnet_classes():
     mapping = {"NOUN": "n", "VERB": "v", "ADJ": "a", "ADV": "r", "DET": None, "PRON": None}
-    assert {tag: text.wordnet_pos(tag) for tag in mapping} == mapping
+    assert {tag: tagging.wordnet_pos(tag) for tag in mapping} == mapping
 
 
 # ---------------------------------------------------------------------------
@@ -271,13 +274,13 @@ def test_universal_tags_map_to_wordnet_classes():
 
 @pytest.fixture(scope="module")
 def treebank_split():
-    return text.split_tagged_sentences(text.load_tagged_sentences("treebank"))
+    return tagging.split_tagged_sentences(tagging.load_tagged_sentences("treebank"))
 
 
 @pytest.fixture(scope="module")
 def tagger(treebank_split):
     train, _ = treebank_split
-    return text.train_pos_tagger(train, seed=0, progress=False)
+    return tagging.train_pos_tagger(train, seed=0, progress=False)
 
 
 def test_treebank_split_is_fixed_and_has_no_empty_elements(treebank_split):
@@ -291,7 +294,7 @@ def test_treebank_split_is_fixed_and_has_no_empty_elements(treebank_split):
 
 def test_tagger_reaches_the_target_accuracy(tagger, treebank_split):
     _, held_out = treebank_split
-    accuracy = text.tagging_accuracy(tagger, held_out)
+    accuracy = tagging.tagging_accuracy(tagger, held_out)
     print(f"held-out accuracy {accuracy:.4f}, trained in {tagger.train_seconds:.1f} s")
     assert accuracy >= TAGGER_TARGET_ACCURACY
     assert tagger.train_seconds > 0 and tagger.tokens_per_second > 0
@@ -302,7 +305,7 @@ def test_tagger_matches_nltks_perceptron_on_the_same_data(treebank_split):
 
     train, held_out = treebank_split
     subset = train[:TAGGER_COMPARISON_SENTENCES]
-    ours = text.train_pos_tagger(subset, seed=0, num_iterations=2, progress=False)
+    ours = tagging.train_pos_tagger(subset, seed=0, num_iterations=2, progress=False)
     state = random.getstate()
     random.seed(0)  # NLTK's trainer shuffles with the global generator
     reference = PerceptronTagger(load=False)
@@ -311,7 +314,7 @@ def test_tagger_matches_nltks_perceptron_on_the_same_data(treebank_split):
     gold = [tag for sentence in held_out for _, tag in sentence]
     predicted = [tag for s in held_out for _, tag in reference.tag([w for w, _ in s])]
     nltk_accuracy = float(np.mean(np.array(predicted) == np.array(gold)))
-    ours_accuracy = text.tagging_accuracy(ours, held_out)
+    ours_accuracy = tagging.tagging_accuracy(ours, held_out)
     assert ours_accuracy == pytest.approx(nltk_accuracy, abs=TAGGER_MAX_GAP_TO_NLTK)
 
 
@@ -319,7 +322,7 @@ def test_tagger_is_deterministic_given_a_seed(treebank_split):
     train, held_out = treebank_split
     small = train[:300]
     first, second, other = (
-        text.train_pos_tagger(small, seed=seed, num_iterations=2, progress=False)
+        tagging.train_pos_tagger(small, seed=seed, num_iterations=2, progress=False)
         for seed in (1, 1, 2)
     )
     sentences = [[w for w, _ in s] for s in held_out[:50]]
@@ -330,10 +333,10 @@ def test_tagger_is_deterministic_given_a_seed(treebank_split):
 
 def test_lowercase_tagger_handles_lowercase_tokens(treebank_split):
     train, held_out = treebank_split
-    tagger = text.train_pos_tagger(train[:1000], seed=0, num_iterations=2, lowercase=True,
+    tagger = tagging.train_pos_tagger(train[:1000], seed=0, num_iterations=2, lowercase=True,
                                    progress=False)  # fmt: skip
     lowered = [[(w.lower(), t) for w, t in s] for s in held_out]
-    assert text.tagging_accuracy(tagger, lowered) == text.tagging_accuracy(tagger, held_out)
+    assert tagging.tagging_accuracy(tagger, lowered) == tagging.tagging_accuracy(tagger, held_out)
     assert tagger.tag(["The", "Dog"])[1] == ("Dog", "NOUN")
 
 
@@ -342,15 +345,15 @@ def test_tagger_input_errors(tagger):
     with pytest.raises(TypeError, match="list of tokens"):
         tagger.tag("the dog barks")
     with pytest.raises(ValueError, match="num_iterations"):
-        text.train_pos_tagger([[("a", "DET")]], num_iterations=0)
+        tagging.train_pos_tagger([[("a", "DET")]], num_iterations=0)
     with pytest.raises(ValueError, match=r"\(word, tag\)"):
-        text.train_pos_tagger([["a", "b"]])
+        tagging.train_pos_tagger([["a", "b"]])
     with pytest.raises(ValueError, match="no training sentences"):
-        text.train_pos_tagger([])
+        tagging.train_pos_tagger([])
     with pytest.raises(ValueError, match="held_out_fraction"):
-        text.split_tagged_sentences([[("a", "DET")]] * 10, held_out_fraction=1.5)
+        tagging.split_tagged_sentences([[("a", "DET")]] * 10, held_out_fraction=1.5)
     with pytest.raises(ValueError, match="choose one of"):
-        text.load_tagged_sentences("penn")
+        tagging.load_tagged_sentences("penn")
 
 
 def test_lemmatize_sentence_uses_the_predicted_tags(tagger):
@@ -369,11 +372,9 @@ def test_lemmatize_sentence_uses_the_predicted_tags(tagger):
 def test_stopwords_are_nltks_english_list():
     from nltk.corpus import stopwords
 
-    assert text.english_stopwords() == frozenset(stopwords.words("english"))
-    assert {"the", "and", "not"} <= text.english_stopwords()
-    assert text.is_stopword("The") and not text.is_stopword("movie")
-    kept = text.filter_stopwords(iter(["The", "movie", "is", "not", "great"]))
-    assert list(kept) == ["movie", "great"]
+    assert text_normalization.english_stopwords() == frozenset(stopwords.words("english"))
+    assert {"the", "and", "not"} <= text_normalization.english_stopwords()
+    assert text_normalization.is_stopword("The") and not text_normalization.is_stopword("movie")
 
 
 TOKENS = ["The", "Cats", "were", "running", "happily"]
@@ -410,38 +411,40 @@ def test_normalize_errors():
 
 def test_normalize_sentences_streams_lazily():
     endless = itertools.cycle([["Cats", "running"], ["the", "dogs"]])
-    stream = text.normalize_sentences(endless, stem="porter", remove_stopwords=True)
+    stream = text_normalization.normalize_sentences(endless, stem="porter", remove_stopwords=True)
     assert list(itertools.islice(stream, 3)) == [["cat", "run"], ["dog"], ["cat", "run"]]
 
 
 def test_compare_normalizers_on_typed_text(tagger):
-    rows = text.compare_normalizers("Runners were running, US!", tagger)
-    assert list(rows) == [*text.STEMMERS, "wordnet (no POS)", "wordnet (POS)"]
+    rows = text_normalization.compare_normalizers("Runners were running, US!", tagger)
+    assert list(rows) == [*text_normalization.STEMMERS, "wordnet (no POS)", "wordnet (POS)"]
     assert rows["porter"] == ["runner", "were", "run", "u"]
     assert rows["wordnet (POS)"][1:3] == ["be", "run"]
     assert all(len(row) == 4 for row in rows.values())
 
 
 def test_conflation_classes_group_words_by_stem():
-    classes = text.conflation_classes(["running", "runs", "run", "ran", "runs"], "porter")
+    classes = text_normalization.conflation_classes(
+        ["running", "runs", "run", "ran", "runs"], "porter"
+    )
     assert classes == {"ran": ["ran"], "run": ["run", "running", "runs"]}
-    assert list(text.conflation_classes(["b", "a"], str.upper)) == ["A", "B"]
+    assert list(text_normalization.conflation_classes(["b", "a"], str.upper)) == ["A", "B"]
     with pytest.raises(ValueError, match="choose one of"):
-        text.conflation_classes(["a"], "krovetz")
+        text_normalization.conflation_classes(["a"], "krovetz")
     with pytest.raises(ValueError, match="not None"):
-        text.conflation_classes(["a"], None)
+        text_normalization.conflation_classes(["a"], None)
     with pytest.raises(TypeError, match="list of tokens"):
-        text.conflation_classes("running", "porter")
+        text_normalization.conflation_classes("running", "porter")
 
 
 def test_cached_normalizers_match_the_uncached_ones():
     from nltk.stem import WordNetLemmatizer
 
     words = [word for word, _ in load_porter_reference()[::50]]
-    for name, stem in text.STEMMERS.items():
+    for name, stem in text_normalization.STEMMERS.items():
         assert normalize(words, stem=name) == [stem(word) for word in words]
     wordnet = WordNetLemmatizer()
-    for pos in text.WORDNET_POS:
+    for pos in tagging.WORDNET_POS:
         assert [lemmatize(w, pos) for w in words] == [wordnet.lemmatize(w, pos) for w in words]
 
 
@@ -453,7 +456,7 @@ def test_cached_normalizers_match_the_uncached_ones():
 def test_type_token_curve_matches_brute_force():
     rng = np.random.default_rng(0)
     tokens = [f"w{i}" for i in rng.zipf(1.5, size=3000)]
-    num_tokens, num_types = text.type_token_curve(iter(tokens), num_points=20)
+    num_tokens, num_types = text_normalization.type_token_curve(iter(tokens), num_points=20)
     assert num_tokens[0] == 1 and num_tokens[-1] == len(tokens)
     assert np.all(np.diff(num_tokens) > 0) and np.all(np.diff(num_types) >= 0)
     assert num_types.tolist() == [len(set(tokens[:n])) for n in num_tokens]
@@ -471,8 +474,10 @@ def _heaps_stream(k: float, beta: float, length: int) -> list[str]:
     return tokens
 
 
-def test_heaps_law_fit_recovers_known_parameters():
-    k, beta = text.heaps_law_fit(_heaps_stream(5.0, 0.6, 200_000))
+def test_heaps_law_recovers_known_parameters():
+    k, beta = text_normalization.fit_heaps_law(
+        *text_normalization.type_token_curve(_heaps_stream(5.0, 0.6, 200_000))
+    )
     assert k == pytest.approx(5.0, rel=0.05)
     assert beta == pytest.approx(0.6, abs=0.01)
 
@@ -480,10 +485,10 @@ def test_heaps_law_fit_recovers_known_parameters():
 def test_heaps_fit_is_least_squares_in_log_space():
     rng = np.random.default_rng(1)
     tokens = [str(i) for i in rng.zipf(1.3, size=20_000)]
-    num_tokens, num_types = text.type_token_curve(tokens, num_points=30)
-    used = num_tokens >= text.HEAPS_MIN_TOKENS
+    num_tokens, num_types = text_normalization.type_token_curve(tokens, num_points=30)
+    used = num_tokens >= text_normalization.HEAPS_MIN_TOKENS
     reference = stats.linregress(np.log(num_tokens[used]), np.log(num_types[used]))
-    k, beta = text.fit_heaps_law(num_tokens, num_types)
+    k, beta = text_normalization.fit_heaps_law(num_tokens, num_types)
     assert beta == pytest.approx(reference.slope)
     assert k == pytest.approx(np.exp(reference.intercept))
     assert 0 < beta < 1
@@ -491,20 +496,20 @@ def test_heaps_fit_is_least_squares_in_log_space():
 
 def test_heaps_errors():
     with pytest.raises(ValueError, match="at least one token"):
-        text.type_token_curve([])
+        text_normalization.type_token_curve([])
     with pytest.raises(ValueError, match="num_points"):
-        text.type_token_curve(["a"], num_points=1)
+        text_normalization.type_token_curve(["a"], num_points=1)
     with pytest.raises(ValueError, match="min_tokens"):
-        text.heaps_law_fit(["a", "b", "c"])
+        text_normalization.fit_heaps_law(*text_normalization.type_token_curve(["a", "b", "c"]))
     with pytest.raises(ValueError, match="equally long"):
-        text.fit_heaps_law([1, 2, 3], [1, 2])
+        text_normalization.fit_heaps_law([1, 2, 3], [1, 2])
 
 
 def test_oov_rate():
-    assert text.oov_rate({"a", "b"}, ["a", "c", "d", "b"]) == 0.5
-    assert text.oov_rate(iter(["a"]), ["a"]) == 0.0
+    assert text_normalization.oov_rate({"a", "b"}, ["a", "c", "d", "b"]) == 0.5
+    assert text_normalization.oov_rate(iter(["a"]), ["a"]) == 0.0
     with pytest.raises(ValueError, match="at least one token"):
-        text.oov_rate({"a"}, [])
+        text_normalization.oov_rate({"a"}, [])
 
 
 def test_oov_rate_streams_its_tokens():
@@ -512,13 +517,13 @@ def test_oov_rate_streams_its_tokens():
 
     num_tokens = 500_000  # a list of them would take 4 MB of pointers alone
     tracemalloc.start()
-    rate = text.oov_rate({"a"}, ("a" if i % 4 else "b" for i in range(num_tokens)))
+    rate = text_normalization.oov_rate({"a"}, ("a" if i % 4 else "b" for i in range(num_tokens)))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert rate == 0.25
     assert peak < 1_000_000, f"oov_rate held {peak:,} bytes: the tokens were materialized"
     with pytest.raises(TypeError, match="list of tokens"):
-        text.oov_rate({"a"}, "abc")
+        text_normalization.oov_rate({"a"}, "abc")
 
 
 # ---------------------------------------------------------------------------
@@ -538,9 +543,9 @@ PARALLEL_CORPUS = [
     "options", [{}, {"stem": "porter", "remove_stopwords": True}, {"lowercase": False}]
 )
 def test_parallel_normalization_equals_the_serial_pipeline(scheduler, options):
-    serial = list(text.normalize_sentences(PARALLEL_CORPUS, **options))
+    serial = list(text_normalization.normalize_sentences(PARALLEL_CORPUS, **options))
     for npartitions in (1, 3, 50):
-        parallel = text.normalize_corpus_parallel(
+        parallel = text_normalization.normalize_corpus_parallel(
             PARALLEL_CORPUS, scheduler=scheduler, npartitions=npartitions, **options
         )
         assert parallel == serial
@@ -548,10 +553,10 @@ def test_parallel_normalization_equals_the_serial_pipeline(scheduler, options):
 
 def test_parallel_normalization_on_worker_processes_with_a_tagger(tagger):
     options = {"lemmatize": True, "tagger": tagger}
-    serial = list(text.normalize_sentences(PARALLEL_CORPUS, **options))
-    assert text.normalize_corpus_parallel(PARALLEL_CORPUS, scheduler="processes", **options) == (
-        serial
-    )
+    serial = list(text_normalization.normalize_sentences(PARALLEL_CORPUS, **options))
+    assert text_normalization.normalize_corpus_parallel(
+        PARALLEL_CORPUS, scheduler="processes", **options
+    ) == (serial)
 
 
 def test_parallel_normalization_on_a_distributed_client():
@@ -561,17 +566,19 @@ def test_parallel_normalization_on_a_distributed_client():
         LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster,
         Client(cluster) as client,
     ):
-        parallel = text.normalize_corpus_parallel(PARALLEL_CORPUS, scheduler=client, stem="porter")
-    assert parallel == list(text.normalize_sentences(PARALLEL_CORPUS, stem="porter"))
+        parallel = text_normalization.normalize_corpus_parallel(
+            PARALLEL_CORPUS, scheduler=client, stem="porter"
+        )
+    assert parallel == list(text_normalization.normalize_sentences(PARALLEL_CORPUS, stem="porter"))
 
 
 def test_parallel_normalization_errors_come_before_any_work():
     with pytest.raises(ValueError, match="choose one of"):
-        text.normalize_corpus_parallel(PARALLEL_CORPUS, stem="krovetz")
+        text_normalization.normalize_corpus_parallel(PARALLEL_CORPUS, stem="krovetz")
     with pytest.raises(ValueError, match="lemmatize=True"):
-        text.normalize_corpus_parallel(PARALLEL_CORPUS, tagger=object())
+        text_normalization.normalize_corpus_parallel(PARALLEL_CORPUS, tagger=object())
     with pytest.raises(TypeError, match="sequence"):
-        text.normalize_corpus_parallel(iter(PARALLEL_CORPUS))
+        text_normalization.normalize_corpus_parallel(iter(PARALLEL_CORPUS))
     with pytest.raises(ValueError, match="npartitions"):
-        text.normalize_corpus_parallel(PARALLEL_CORPUS, npartitions=0)
-    assert text.normalize_corpus_parallel([], scheduler="synchronous") == []
+        text_normalization.normalize_corpus_parallel(PARALLEL_CORPUS, npartitions=0)
+    assert text_normalization.normalize_corpus_parallel([], scheduler="synchronous") == []

@@ -12,17 +12,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from course_utils.attention import causal_mask
-from course_utils.transformer import (
-    Block,
+from course_utils.bert import (
     TinyBert,
     TinyBertConfig,
     TinyBertForSequenceClassification,
     TinyBertForTokenClassification,
-    TinyGPT,
-    TinyGPTConfig,
-    TransformerConfig,
-    count_parameters,
 )
+from course_utils.gpt import TinyGPT, TinyGPTConfig
+from course_utils.transformer import Block, TransformerConfig, count_parameters
 
 VOCAB, MAX_POSITION, D_MODEL, LAYERS, HEADS, D_FF = 61, 24, 16, 2, 4, 32
 SIZES = {

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from course_utils import features as fx
-from course_utils import widgets
+from course_utils import logistic, model_widgets, widgets
 from course_utils.seq2seq import AttentionMap
 
 UNK = "[UNK]"
@@ -35,7 +35,7 @@ def test_contributions_sum_with_the_bias_to_the_score():
     labels = [1, 0, 1, 0, 1, 0]
     vectorizer = fx.CountVectorizer(ngram_range=(1, 2))
     model = fx.MultinomialNB().fit(vectorizer.fit_transform(texts), labels)
-    linear = fx.LinearTextModel.from_naive_bayes(vectorizer, model, name="NB")
+    linear = logistic.LinearTextModel.from_naive_bayes(vectorizer, model, name="NB")
     sentence = "a good film, not bad"
     total = linear.bias + sum(part.contribution for part in linear.explain(sentence))
     assert total == pytest.approx(linear.decision_function([sentence])[0])
@@ -87,10 +87,10 @@ def test_fill_mask_table_shows_each_mask_and_explains_a_missing_one():
             raise ValueError("the text has no [MASK] token")
         return [[("good", 0.5), ("bad", 0.25)]] * text.count("[MASK]")
 
-    out = widgets.fill_mask_html("a [MASK] and [MASK] <film>", fill)
+    out = model_widgets.fill_mask_html("a [MASK] and [MASK] <film>", fill)
     assert out.count("<table") == 2 and "50.0%" in out and "&lt;film&gt;" in out
-    assert "no [MASK] token" in widgets.fill_mask_html("no mask", fill)
-    explorer = widgets.fill_mask_explorer(fill, ["the [MASK]"])
+    assert "no [MASK] token" in model_widgets.fill_mask_html("no mask", fill)
+    explorer = model_widgets.fill_mask_explorer(fill, ["the [MASK]"])
     box, output = explorer.children
     box.value = "plain"
     assert "no [MASK]" in output.value
@@ -105,10 +105,10 @@ def test_decoding_explorer_redraws_when_a_slider_moves_and_reports_bad_prompts()
             raise ValueError("characters ['€'] are not in this model's alphabet")
         return f"<{temperature}|{top_k}|{top_p}>"
 
-    explorer = widgets.decoding_explorer(sample, "ROMEO:")
+    explorer = model_widgets.decoding_explorer(sample, "ROMEO:")
     box, sliders, output = explorer.children
     temperature, top_k, top_p = sliders.children
-    assert len(calls) == 1 + len(widgets.DECODING_PREVIEW)  # live view + static preview
+    assert len(calls) == 1 + len(model_widgets.DECODING_PREVIEW)  # live view + static preview
     assert "&lt;0.8|None|None&gt;" in output.value and "<b>ROMEO:</b>" in output.value
     top_k.value = 5
     assert calls[-1] == ("ROMEO:", 0.8, 5, None) and "top-k 5" in output.value
@@ -125,27 +125,29 @@ def test_calibration_explorer_redraws_at_the_slider_temperature():
     rng = np.random.default_rng(0)
     logits = rng.normal(scale=3.0, size=(200, 2))
     labels = rng.integers(0, 2, 200)
-    explorer = widgets.calibration_explorer(logits, labels)
+    explorer = model_widgets.calibration_explorer(logits, labels)
     slider, output = explorer.children
     first = output.value
     assert "T = 1.00: ECE" in first and "<img src='data:image/png;base64," in first
     slider.value = 2.0
     assert output.value != first and "T = 2.00: ECE" in output.value
-    assert output.value == widgets.reliability_html(logits, labels, 2.0)
+    assert output.value == model_widgets.reliability_html(logits, labels, 2.0)
 
 
 def test_name_style_view_says_which_kinds_a_name_fits():
     fits = re.compile(r"<td style='text-align:left'>([^<]+)</td><td>([^<]+)</td>.*?<td>(.)</td>")
-    rows = {kinds: mark for kinds, _, mark in fits.findall(widgets.name_style_html("MAX_LENGTH"))}
-    assert rows["constant"] == widgets.FITS and rows["class"] == widgets.DOES_NOT_FIT
-    assert "camelCase" in widgets.name_style_html("wordCount")
-    assert "private" in widgets.name_style_html("_cache")
-    assert "keyword" in widgets.name_style_html("class")
-    assert "not a valid Python name" in widgets.name_style_html("2fast")
-    assert "&lt;b&gt;" in widgets.name_style_html("<b>")
+    rows = {
+        kinds: mark for kinds, _, mark in fits.findall(model_widgets.name_style_html("MAX_LENGTH"))
+    }
+    assert rows["constant"] == model_widgets.FITS and rows["class"] == model_widgets.DOES_NOT_FIT
+    assert "camelCase" in model_widgets.name_style_html("wordCount")
+    assert "private" in model_widgets.name_style_html("_cache")
+    assert "keyword" in model_widgets.name_style_html("class")
+    assert "not a valid Python name" in model_widgets.name_style_html("2fast")
+    assert "&lt;b&gt;" in model_widgets.name_style_html("<b>")
 
 
 def test_name_style_explorer_updates_as_you_type():
-    box, output = widgets.name_style_explorer(["word_count"]).children
+    box, output = model_widgets.name_style_explorer(["word_count"]).children
     box.value = "WordCount"
     assert "PascalCase" in output.value

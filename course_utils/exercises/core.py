@@ -17,6 +17,22 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+__all__ = [
+    "FAIL_MARK",
+    "PASS_MARK",
+    "STRICT_ENV",
+    "TODO_MARK",
+    "CheckFailedError",
+    "CheckResult",
+    "ExerciseCheckError",
+    "F",
+    "exercise_check",
+    "learner_call",
+    "require",
+    "set_strict",
+    "strict_mode",
+]
+
 STRICT_ENV = "COURSE_STRICT_CHECKS"
 PASS_MARK, FAIL_MARK, TODO_MARK = "✓", "✗", "…"
 
@@ -25,14 +41,14 @@ _strict_override: bool | None = None
 #: Each check and the package functions that answer it (``module:function``). While the
 #: learner's code runs inside that check, calling one of them fails with a hint.
 ANSWER_KEYS: dict[str, tuple[str, ...]] = {
-    "accuracy_interval": ("course_utils.leaderboard:accuracy_interval",),
-    "analogy": ("course_utils.embeddings:analogy",),
+    "accuracy_interval": ("course_utils.leaderboard_table:accuracy_interval",),
+    "analogy": ("course_utils.vectors.benchmarks:analogy",),
     "best_span": ("course_utils.exercises.nb08_bert:_best_span",),
     "block_parameters": ("course_utils.transformer:count_parameters",),
     "bpe_segment": ("course_utils.subwords:bpe_encode",),
     "causal_mask": ("course_utils.attention:causal_mask",),
-    "cheapest_within": ("course_utils.leaderboard:cheapest_within",),
-    "cooccurrence_ratio": ("course_utils.embeddings:cooccurrence_ratios",),
+    "cheapest_within": ("course_utils.leaderboard_table:cheapest_within",),
+    "cooccurrence_ratio": ("course_utils.vectors.glove:cooccurrence_ratios",),
     "corrupt_chosen": (
         "course_utils.bert:mask_tokens",
         "course_utils.exercises.nb08_bert:_corrupted",
@@ -42,26 +58,26 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
         "course_utils.evaluation:expected_calibration_error",
         "course_utils.evaluation:reliability_diagram",
     ),
-    "fit_heaps": ("course_utils.text:fit_heaps_law",),
+    "fit_heaps": ("course_utils.text.normalization:fit_heaps_law",),
     "fit_temperature": ("course_utils.evaluation:fit_temperature",),
     "glove_objective": (
-        "course_utils.embeddings:glove_loss",
+        "course_utils.vectors.glove:glove_loss",
         "course_utils.exercises.nb04_glove:reference_objective",
     ),
-    "glove_weight": ("course_utils.embeddings:glove_weight",),
+    "glove_weight": ("course_utils.vectors.glove:glove_weight",),
     "gradient_step": ("course_utils.exercises.nb02_features:reference_gradient_step",),
     "lemmatize_tagged": ("course_utils.exercises.nb05_text:_reference_lemmas",),
     "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
-    "measure": ("course_utils.text:measure",),
-    "mlm_loss": ("course_utils.bert:pretraining_metrics",),
+    "measure": ("course_utils.text.porter:measure",),
+    "mlm_loss": ("course_utils.pretraining:pretraining_metrics",),
     "negation_scope": ("course_utils.rules:negation_scope",),
     "nsp_pair": ("course_utils.bert:pair_example", "course_utils.bert:truncate_pair"),
     "padding_mask": ("course_utils.attention:padding_mask",),
-    "pareto_front": ("course_utils.leaderboard:pareto_front",),
-    "ppmi": ("course_utils.embeddings:ppmi",),
+    "pareto_front": ("course_utils.leaderboard_table:pareto_front",),
+    "ppmi": ("course_utils.vectors.counts:ppmi",),
     "sample": ("course_utils.gpt:generate", "course_utils.gpt:next_token_probabilities"),
     "scaled_dot_product_attention": ("course_utils.attention:scaled_dot_product_attention",),
-    "step_1a": ("course_utils.text:step_1a",),
+    "step_1a": ("course_utils.text.porter:step_1a",),
     "tfidf": ("course_utils.exercises.nb02_features:reference_tfidf",),
     "top_p": ("course_utils.gpt:top_p_filter", "course_utils.gpt:next_token_probabilities"),
 }

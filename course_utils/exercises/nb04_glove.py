@@ -8,17 +8,33 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from course_utils.embeddings import (
+from course_utils.exercises.core import exercise_check, learner_call, require
+from course_utils.vectors.counts import Vocab, build_vocab, cooccurrence
+from course_utils.vectors.glove import (
     GLOVE_ALPHA,
     GLOVE_X_MAX,
-    Vocab,
-    build_vocab,
-    cooccurrence,
     cooccurrence_ratios,
     glove_loss,
     glove_weight,
 )
-from course_utils.exercises.core import exercise_check, learner_call, require
+
+__all__ = [
+    "OBJECTIVE_DIM",
+    "OBJECTIVE_SEEDS",
+    "OBJECTIVE_WORDS",
+    "OBJECTIVE_X_MAX",
+    "OBJECTIVE_ZERO_SHARE",
+    "RATIO_CORPUS",
+    "RATIO_QUESTIONS",
+    "RATIO_WINDOW",
+    "RELATIVE_TOLERANCE",
+    "WEIGHT_INPUTS",
+    "WEIGHT_SETTINGS",
+    "check_cooccurrence_ratio",
+    "check_glove_objective",
+    "check_glove_weight",
+    "reference_objective",
+]
 
 #: A toy corpus about ice and steam whose ratios are easy to read (window 2).
 RATIO_CORPUS = (
@@ -124,7 +140,7 @@ def _objective_problem(seed: int) -> dict[str, np.ndarray]:
 
 
 def reference_objective(problem: dict[str, np.ndarray], x_max: float) -> float:
-    """GloVe's J for a dense problem, through :func:`course_utils.embeddings.glove_loss`."""
+    """GloVe's J for a dense problem, through :func:`course_utils.vectors.glove.glove_loss`."""
     rows, cols = np.nonzero(problem["X"])
     return float(
         glove_loss(

@@ -8,8 +8,24 @@ from typing import Any
 
 import numpy as np
 
-from course_utils import text
 from course_utils.exercises.core import CheckFailedError, exercise_check, learner_call, require
+from course_utils.text import normalization, porter, tagging
+
+__all__ = [
+    "FIT_RELATIVE_TOLERANCE",
+    "HEAPS_CASES",
+    "HEAPS_MAX_TOKENS",
+    "HEAPS_NUM_POINTS",
+    "KNOWN_LAW_TOLERANCE",
+    "STEP_1A_WORDS",
+    "TAGGED_CASES",
+    "ZIPF_EXPONENT",
+    "ZIPF_SEED",
+    "ZIPF_TOKENS",
+    "check_fit_heaps",
+    "check_lemmatize_tagged",
+    "check_step_1a",
+]
 
 #: Exact power laws V = K n^beta the learner's fit must recover, as (K, beta).
 HEAPS_CASES = ((7.0, 0.55), (30.0, 0.45), (2.5, 0.7))
@@ -65,13 +81,13 @@ def _reference_lemmas(tagged: Sequence[tuple[str, str]]) -> list[str]:
     """The lemma of each word with the WordNet class of its tag; other words unchanged."""
     lemmas = []
     for word, tag in tagged:
-        pos = text.wordnet_pos(tag)
-        lemmas.append(word if pos is None else text.lemmatize(word, pos))
+        pos = tagging.wordnet_pos(tag)
+        lemmas.append(word if pos is None else normalization.lemmatize(word, pos))
     return lemmas
 
 
 def _heaps_points(k: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
-    num_tokens = np.geomspace(text.HEAPS_MIN_TOKENS, HEAPS_MAX_TOKENS, HEAPS_NUM_POINTS)
+    num_tokens = np.geomspace(normalization.HEAPS_MIN_TOKENS, HEAPS_MAX_TOKENS, HEAPS_NUM_POINTS)
     return num_tokens, k * num_tokens**beta
 
 
@@ -116,10 +132,10 @@ def check_fit_heaps(fit_heaps: Callable[[np.ndarray, np.ndarray], tuple[float, f
     stream = [
         str(rank) for rank in np.random.default_rng(ZIPF_SEED).zipf(ZIPF_EXPONENT, ZIPF_TOKENS)
     ]
-    num_tokens, num_types = text.type_token_curve(stream)
-    used = num_tokens >= text.HEAPS_MIN_TOKENS
+    num_tokens, num_types = normalization.type_token_curve(stream)
+    used = num_tokens >= normalization.HEAPS_MIN_TOKENS
     got = _as_pair(learner_call(fit_heaps, num_tokens[used], num_types[used]))
-    expected = text.fit_heaps_law(num_tokens[used], num_types[used])
+    expected = normalization.fit_heaps_law(num_tokens[used], num_types[used])
     require(
         all(
             math.isclose(g, e, rel_tol=FIT_RELATIVE_TOLERANCE)
@@ -142,10 +158,10 @@ def check_measure(measure: Callable[[str], int]) -> None:
     """The learner's ``measure(stem)`` computes Porter's m of a lower-case stem."""
     for word in MEASURE_WORDS:
         got = learner_call(measure, word)
-        expected = text.measure(word)
+        expected = porter.measure(word)
         if got == expected:
             continue
-        pattern = text.consonant_vowel_pattern(word)
+        pattern = porter.consonant_vowel_pattern(word)
         if "y" in word:
             hint = (
                 f"measure({word!r}) gave {got!r}, Porter's m is {expected} (its letters read "
@@ -165,7 +181,7 @@ def check_step_1a(step_1a: Callable[[str], str]) -> None:
     """The learner's ``step_1a(word)`` applies Porter's step 1a (SSES, IES, SS, S)."""
     for word in STEP_1A_WORDS:
         got = learner_call(step_1a, word)
-        expected, rule = text.step_1a(word)
+        expected, rule = porter.step_1a(word)
         if got == expected:
             continue
         require(
@@ -198,7 +214,7 @@ def check_lemmatize_tagged(lemmatize_tagged: Callable[[list[tuple[str, str]]], l
         if not wrong:
             continue
         word, tag, lemma = wrong[0]
-        if text.wordnet_pos(tag) is None:
+        if tagging.wordnet_pos(tag) is None:
             hint = (
                 f"{word!r} is tagged {tag}, a class WordNet does not have (only NOUN, VERB, ADJ "
                 "and ADV map to 'n', 'v', 'a', 'r'): leave such words unchanged."
@@ -207,6 +223,6 @@ def check_lemmatize_tagged(lemmatize_tagged: Callable[[list[tuple[str, str]]], l
             hint = (
                 f"you turned {word!r} (tagged {tag}) into {lemma!r}, not WordNet's lemma for "
                 "that part of speech: map the tag to its WordNet class with "
-                "text.wordnet_pos(tag) and pass it to text.lemmatize(word, pos)."
+                "tagging.wordnet_pos(tag) and pass it to normalization.lemmatize(word, pos)."
             )
         raise CheckFailedError(f"in the case with {what}: {hint}")

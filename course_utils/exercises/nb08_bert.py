@@ -10,8 +10,24 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from course_utils.bert import IGNORE_INDEX, IS_NEXT, MASK_SHARE, RANDOM_SHARE, pair_example
+from course_utils.bert import IS_NEXT, MASK_SHARE, RANDOM_SHARE, pair_example
 from course_utils.exercises.core import CheckFailedError, exercise_check, learner_call, require
+from course_utils.transformer import IGNORE_INDEX
+
+__all__ = [
+    "CHECK_SEED",
+    "CLS_ID",
+    "CORRUPT_SHAPES",
+    "MASK_ID",
+    "NSP_CASES",
+    "SEP_ID",
+    "SPAN_CASES",
+    "SPAN_TRIALS",
+    "VOCAB_SIZE",
+    "check_best_span",
+    "check_corrupt_chosen",
+    "check_nsp_pair",
+]
 
 CHECK_SEED = 8
 MASK_ID, CLS_ID, SEP_ID = 4, 2, 3

@@ -10,16 +10,28 @@ import torch
 import torch.nn.functional as F
 
 from course_utils.exercises.core import exercise_check, learner_call, require
-from course_utils.gpt import (
-    ARROW,
-    SEPARATOR,
-    TASK_LETTERS,
-    generate,
-    make_episode,
-    top_k_filter,
-    top_p_filter,
-)
-from course_utils.transformer import TinyGPT, TinyGPTConfig
+from course_utils.gpt import TinyGPT, TinyGPTConfig, generate, top_k_filter, top_p_filter
+from course_utils.icl import ARROW, SEPARATOR, TASK_LETTERS, make_episode
+
+__all__ = [
+    "CHECK_SEED",
+    "LOGIT_SHAPES",
+    "LOSS_RTOL",
+    "LOSS_SHAPES",
+    "PROMPT_EPISODES",
+    "SAMPLER_CONFIG",
+    "SAMPLER_SHARPNESS",
+    "SAMPLE_NEW_TOKENS",
+    "SAMPLING_SETTINGS",
+    "TOLERANCE",
+    "TOP_KS",
+    "TOP_PS",
+    "check_causal_lm_loss",
+    "check_few_shot_prompt",
+    "check_sample",
+    "check_top_k",
+    "check_top_p",
+]
 
 CHECK_SEED = 9
 #: (rows, vocabulary) shapes of the logits the learner's functions are tried on.
@@ -268,7 +280,7 @@ def check_few_shot_prompt(
     few_shot_prompt: Callable[[Sequence[tuple[str, str]], str], str],
 ) -> None:
     """``few_shot_prompt(examples, query)`` writes ``"x1>y1;x2>y2;...;query>"``, the episode
-    format of :func:`course_utils.gpt.make_episode` (no task name)."""
+    format of :func:`course_utils.icl.make_episode` (no task name)."""
     rng = random.Random(CHECK_SEED)
     tasks = ("reverse", "shift", "sort")
     for index in range(PROMPT_EPISODES):

@@ -8,8 +8,22 @@ import numbers
 import random
 from collections.abc import Callable, Sequence
 
-from course_utils import leaderboard as lb
+from course_utils import leaderboard_table
 from course_utils.exercises.core import exercise_check, learner_call, require
+
+__all__ = [
+    "CHEAPEST_TRIALS",
+    "CHECK_SEED",
+    "FRONT_CLOUDS",
+    "FRONT_POINTS",
+    "INTERVAL_CASES",
+    "ROUNDING",
+    "TOLERANCE",
+    "Z_95",
+    "check_accuracy_interval",
+    "check_cheapest_within",
+    "check_pareto_front",
+]
 
 CHECK_SEED = 11
 TOLERANCE = 1e-9
@@ -42,7 +56,7 @@ def check_accuracy_interval(
             f"return a pair (low, high), got {type(got).__name__}.",
         )
         low, high = (float(value) for value in got)
-        expected_low, expected_high = lb.accuracy_interval(test_accuracy, n)
+        expected_low, expected_high = leaderboard_table.accuracy_interval(test_accuracy, n)
         require(
             low <= test_accuracy <= high,
             f"the interval must contain the accuracy itself: for {test_accuracy} on {n} "
@@ -119,7 +133,7 @@ def check_pareto_front(
             f"return a list of indices into the inputs (0 to {len(costs) - 1}), got {got!r}.",
         )
         got = [int(i) for i in got]
-        expected = lb.pareto_front(costs, accuracies)
+        expected = leaderboard_table.pareto_front(costs, accuracies)
         if hint:
             require(got == expected, hint)
             continue
@@ -180,7 +194,9 @@ def check_cheapest_within(
         )
         # on random cases, either side of a rounding error at the boundary is right
         shifts = (0.0,) if hint else (-ROUNDING, 0.0, ROUNDING)
-        right = {lb.cheapest_within(entries, max(0.0, tolerance + d)) for d in shifts}
+        right = {
+            leaderboard_table.cheapest_within(entries, max(0.0, tolerance + d)) for d in shifts
+        }
         if got in right:
             continue
         require(not hint, hint)

@@ -136,12 +136,12 @@ def _ppmi_svd_vectors() -> Any:
     co-occurrence table (window 5), cut to 100 dimensions by truncated SVD."""
     from gensim.models import KeyedVectors
 
-    from course_utils import embeddings
+    from course_utils.vectors import counts as vectors_counts
 
     sentences = data.corpus_sentences()
-    vocab = embeddings.build_vocab(sentences, max_size=le.PPMI_VOCABULARY)
-    counts = embeddings.cooccurrence(sentences, vocab, window=le.PPMI_WINDOW)
-    matrix = embeddings.svd_vectors(embeddings.ppmi(counts), le.PPMI_DIMENSIONS)
+    vocab = vectors_counts.build_vocab(sentences, max_size=le.PPMI_VOCABULARY)
+    counts = vectors_counts.cooccurrence(sentences, vocab, window=le.PPMI_WINDOW)
+    matrix = vectors_counts.svd_vectors(vectors_counts.ppmi(counts), le.PPMI_DIMENSIONS)
     vectors = KeyedVectors(vector_size=le.PPMI_DIMENSIONS)
     vectors.add_vectors(vocab.words, matrix.astype(np.float32))
     return vectors
@@ -219,7 +219,7 @@ def _start_worker(model_directory: str | None, fine_tuning: Any, transfer_senten
 def _run_job(job: Job) -> dict[str, Any]:
     """Fine-tune one TinyBert classifier; the pre-trained one also labels the transfer set
     (its class scores come back for the student)."""
-    from course_utils.bert import predict_logits
+    from course_utils.fine_tuning import predict_logits
 
     task, pad_id = _WORKER["task"], _WORKER["tokenizer"].pad_token_id
     labels = np.array([label for _, label in task.train])
@@ -468,8 +468,8 @@ def label_curves(
     if wanted_probes or fine_tuned:
         import torch
 
+        from course_utils.bert import TinyBert
         from course_utils.bert_checkpoints import load_bert, mr_task
-        from course_utils.transformer import TinyBert
 
         bert, tokenizer, checkpoint = load_bert(directory=model_directory)
         record_info["checkpoint"] = {"name": "tiny-bert", "sha256": checkpoint["sha256"]}

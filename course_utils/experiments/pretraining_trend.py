@@ -127,10 +127,9 @@ def pretraining_trend(
 ) -> Path:
     """Probe every checkpoint of each pre-training run folder in ``runs`` (as written by
     ``pretrain-bert --out``; a stopped run counts with its snapshots); write the record."""
-    from course_utils.bert import init_from_word_vectors
+    from course_utils.bert import TinyBert, init_from_word_vectors
     from course_utils.bert_checkpoints import load_bert, load_snapshot, mr_task
     from course_utils.checkpoints import load_vectors
-    from course_utils.transformer import TinyBert
 
     start = time.perf_counter()
     curves = []

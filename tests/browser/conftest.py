@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from course_utils.classroom import REPO_ROOT, course_notebooks
+from course_utils.classroom.student import REPO_ROOT, course_notebooks
 
 BROWSER_TEST_DIR = Path(__file__).resolve().parent
 SCREENSHOT_DIR = REPO_ROOT / "build" / "browser-screenshots"

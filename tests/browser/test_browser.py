@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils.classroom import course_notebooks
+from course_utils.classroom.student import course_notebooks
 
 #: Timeouts, each multiplied by the ``slowdown`` fixture (``COURSE_BROWSER_SLOWDOWN``). Run all
 #: cells: this many times the notebook's measured run time, but at least the minimum.

@@ -1,6 +1,6 @@
 """A pytest plugin that prints how long each notebook took under nbval (``make test``).
 
-Loaded with ``-p course_utils.pytest_timing``; sums the time of every cell of a notebook
+Loaded with ``-p tests.plugins.timing``; sums the time of every cell of a notebook
 so that the 3-minutes-per-notebook budget is visible on every test run.
 """
 

@@ -1,6 +1,6 @@
 """The course website: the executed notebooks as static HTML, with a table of contents.
 
-``python -m course_utils.site`` (``make site``) converts every course notebook, as
+``python -m course_utils.classroom.site`` (``make site``) converts every course notebook, as
 committed (executed, outputs in), with nbconvert into ``build/site/``: one page per
 notebook, an ``index.html`` listing them in course order, and the teacher guide. Plots
 are PNGs embedded in the pages and every explorer has a static HTML fallback, so the site
@@ -20,9 +20,27 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.classroom import REPO_ROOT, course_notebooks
+from course_utils.classroom.student import REPO_ROOT, course_notebooks
+from course_utils.classroom.teaching import GUIDE_PATH, NotebookInfo, read_notebook_info
 from course_utils.data import atomic_write_bytes
-from course_utils.teaching import GUIDE_PATH, NotebookInfo, read_notebook_info
+
+__all__ = [
+    "BODY_TAG",
+    "GUIDE_LINK",
+    "GUIDE_PAGE",
+    "INDEX_LINK",
+    "INDEX_PAGE",
+    "MARKDOWN_MARKS",
+    "NOTEBOOK_LINK",
+    "SITE_DIR",
+    "SITE_TITLE",
+    "STALE_PAGES",
+    "STYLE",
+    "build_site",
+    "main",
+    "page_name",
+    "rewrite_links",
+]
 
 SITE_DIR = REPO_ROOT / "build" / "site"
 SITE_TITLE = "From rules to GPT"
@@ -192,7 +210,7 @@ def build_site(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m course_utils.site [--out DIR]``: build the course website."""
+    """``python -m course_utils.classroom.site [--out DIR]``: build the course website."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SITE_DIR, help="output folder")
     args = parser.parse_args(argv)
