@@ -4,4 +4,6 @@ One module per concept, each taught by a notebook (see the README's map). The co
 modules run in plain scripts and tests; only ``plots`` and ``widgets`` touch Jupyter.
 """
 
+__all__ = ["__version__"]
+
 __version__ = "0.1.0"

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+__all__ = ["build_parser", "main"]
+
 
 def _doctor(args: argparse.Namespace) -> int:
     from course_utils.doctor import doctor

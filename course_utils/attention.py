@@ -16,6 +16,20 @@ from torch import nn
 
 from course_utils import validation
 
+__all__ = [
+    "POSITION_BASE",
+    "AdditiveAttention",
+    "MultiHeadAttention",
+    "apply_temperature",
+    "causal_mask",
+    "causal_smear",
+    "check_mask",
+    "masked_softmax",
+    "padding_mask",
+    "scaled_dot_product_attention",
+    "sinusoidal_positions",
+]
+
 #: The base of the sinusoidal wavelengths in Vaswani et al. (2017), section 3.5.
 POSITION_BASE = 10_000.0
 

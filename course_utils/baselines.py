@@ -38,6 +38,16 @@ from course_utils.logistic import LinearTextModel, train_logistic_regression
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "BaselineResult",
+    "Texts",
+    "mr_baselines",
+    "mr_linear_models",
+    "naive_bayes_vectorizer",
+    "presence_vectorizer",
+    "tfidf_vectorizer",
+]
+
 
 Texts = tuple[list[str], list[int]]
 

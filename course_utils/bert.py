@@ -43,6 +43,33 @@ if TYPE_CHECKING:
     from gensim.models import KeyedVectors
     from transformers import PreTrainedTokenizerBase
 
+__all__ = [
+    "CONTINUATION_PREFIX",
+    "FILL_MASK_TOP_K",
+    "IS_NEXT",
+    "MASK_SHARE",
+    "MLM_PROBABILITY",
+    "NEXT_SENTENCE_SHARE",
+    "NOT_NEXT",
+    "NSP_CLASSES",
+    "PAIR_SPECIAL_TOKENS",
+    "RANDOM_SHARE",
+    "BertOutput",
+    "NspExample",
+    "TinyBert",
+    "TinyBertConfig",
+    "TinyBertForSequenceClassification",
+    "TinyBertForTokenClassification",
+    "fill_mask",
+    "init_from_word_vectors",
+    "make_nsp_pairs",
+    "mask_tokens",
+    "pad_examples",
+    "pair_example",
+    "single_example",
+    "truncate_pair",
+]
+
 #: BERT's next-sentence prediction classes: 0 = B follows A, 1 = B is random.
 NSP_CLASSES = 2
 

@@ -29,6 +29,41 @@ from safetensors.numpy import save as save_safetensors_bytes
 
 from course_utils.data import atomic_write_bytes, sha256_of
 
+__all__ = [
+    "CHECKPOINT_DIR",
+    "CHECKPOINT_SUFFIX",
+    "FILES_KEY",
+    "JSON_INDENT",
+    "PROVENANCE_SUFFIX",
+    "RECORD_SHA256_KEY",
+    "REQUIRED_PROVENANCE",
+    "RESTORE_COMMAND",
+    "SHA256_KEY",
+    "STORED_FLOAT",
+    "VECTORS_KEY",
+    "VERSIONED_PACKAGES",
+    "WORDS_KEY",
+    "WORD_SEPARATOR",
+    "CheckpointError",
+    "ConfigT",
+    "cap_steps",
+    "checkpoint_paths",
+    "covered_files",
+    "library_versions",
+    "load_checkpoint",
+    "load_provenance",
+    "load_vectors",
+    "read_record",
+    "record_digest",
+    "record_name",
+    "restore_fix",
+    "save_checkpoint",
+    "save_results",
+    "save_vectors",
+    "shipped_records",
+    "verify_checkpoint",
+]
+
 ConfigT = TypeVar("ConfigT")
 
 CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "data"

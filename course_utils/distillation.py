@@ -42,6 +42,30 @@ from course_utils.reproducibility import resolve_device, set_seed, torch_threads
 from course_utils.training import with_resolved_precision
 from course_utils.transformer import IGNORE_INDEX
 
+__all__ = [
+    "DISTILL_ALPHA",
+    "DISTILL_TEMPERATURES",
+    "MAX_TEMPERATURE",
+    "MR_CLASSES",
+    "STORED_DTYPE",
+    "TEACHER",
+    "TEACHER_COMMAND",
+    "TEACHER_LR",
+    "TEACHER_SEED",
+    "AveragedEmbeddingClassifier",
+    "StudentConfig",
+    "StudentResult",
+    "distillation_loss",
+    "encode_texts",
+    "fine_tune_teacher",
+    "load_teacher",
+    "pad_ids",
+    "student_logits",
+    "teacher_dir",
+    "train_student",
+    "unlabelled_transfer_texts",
+]
+
 TEACHER = "tiny-bert-mr"
 TEACHER_COMMAND = "python -m course_utils fine-tune-teacher"
 #: The learning rate dev chose most often for the full MR set (bert_label_curve_mr).

@@ -31,6 +31,40 @@ from course_utils.checkpoints import (
 )
 from course_utils.reproducibility import has_fast_bfloat16
 
+__all__ = [
+    "BUG_FIX",
+    "FAIL",
+    "GIT_TIMEOUT_S",
+    "INSTALL_FIX",
+    "KERNEL_NAME",
+    "MAINTAINER_PACKAGES",
+    "MIN_PYTHON",
+    "OK",
+    "PIN",
+    "PINS_FIX",
+    "REPO_ROOT",
+    "REQUIREMENTS",
+    "WARN",
+    "WIDGET_EXTENSION",
+    "Check",
+    "check_data",
+    "check_environment",
+    "check_jupyter",
+    "check_mr_split",
+    "check_packages",
+    "check_python",
+    "check_shipped",
+    "check_torch",
+    "data_fix",
+    "doctor",
+    "guarded",
+    "pinned_requirements",
+    "report_lines",
+    "run_checks",
+    "tracked_files",
+    "version_mismatch",
+]
+
 MIN_PYTHON = (3, 10)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO_ROOT / "requirements.txt"

@@ -16,6 +16,27 @@ from scipy.optimize import minimize_scalar
 
 from course_utils import validation
 
+__all__ = [
+    "ECE_BINS",
+    "POSITIVE_LABEL",
+    "PROBABILITY_SUM_TOLERANCE",
+    "PUBLISHED_MR_ACCURACY",
+    "TEMPERATURE_BOUNDS",
+    "BinaryReport",
+    "ReliabilityDiagram",
+    "accuracy",
+    "binary_report",
+    "confusion_matrix",
+    "expected_calibration_error",
+    "f1",
+    "fit_temperature",
+    "negative_log_likelihood",
+    "precision",
+    "recall",
+    "reliability_diagram",
+    "softmax",
+]
+
 POSITIVE_LABEL = 1
 
 

@@ -27,6 +27,39 @@ from course_utils.data import WORD_PATTERN
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+__all__ = [
+    "BASELINE_SEEDS",
+    "BINARY_LABELS",
+    "BOW_TOKEN_PATTERN",
+    "LR_MAX_STEPS",
+    "NBSVM_ALPHA",
+    "NBSVM_LR_SETTINGS",
+    "NBSVM_MIN_DF",
+    "NB_ALPHA",
+    "NB_BINARY",
+    "NB_MIN_DF",
+    "NGRAM_RANGE",
+    "NGRAM_SEPARATOR",
+    "PREDICT_BATCH_SIZE",
+    "RANDOM_SEARCH_TRIALS",
+    "TFIDF_LR_SETTINGS",
+    "TFIDF_MIN_DF",
+    "TFIDF_SUBLINEAR_TF",
+    "CountOptions",
+    "CountVectorizer",
+    "MultinomialNB",
+    "TfidfVectorizer",
+    "TrainingSettings",
+    "binarize",
+    "inverse_document_frequency",
+    "l2_normalize_rows",
+    "log_sum_exp",
+    "nb_log_count_ratio",
+    "nb_scale_features",
+    "ngrams",
+    "tokenize",
+]
+
 
 #: Unigrams and bigrams: "not good" is a feature of its own (beat (1, 1) and (1, 3) on dev).
 NGRAM_RANGE = (1, 2)

@@ -33,6 +33,20 @@ from course_utils.transformer import IGNORE_INDEX, adamw
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "BUCKET_BATCHES",
+    "FineTuningConfig",
+    "FineTuningResult",
+    "LabelledIds",
+    "collate",
+    "fine_tune",
+    "first_piece_labels",
+    "labelled_accuracy",
+    "length_grouped_batches",
+    "predict",
+    "predict_logits",
+]
+
 
 #: Fine-tuning batches are drawn from windows of this many batches sorted by length.
 BUCKET_BATCHES = 20

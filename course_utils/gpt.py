@@ -40,6 +40,29 @@ from course_utils.transformer import (
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "GELU_TANH",
+    "VAL_FRACTION",
+    "Batch",
+    "BatchFn",
+    "CharTokenizer",
+    "LMHistory",
+    "LMTrainingConfig",
+    "TinyGPT",
+    "TinyGPTConfig",
+    "TrainingState",
+    "char_batches",
+    "continuation_log_prob",
+    "estimate_loss",
+    "generate",
+    "learning_rate",
+    "next_token_probabilities",
+    "top_k_filter",
+    "top_p_filter",
+    "train_lm",
+    "train_val_split",
+]
+
 GELU_TANH = "tanh"
 
 

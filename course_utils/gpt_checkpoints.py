@@ -53,6 +53,36 @@ from course_utils.icl import (
 from course_utils.reproducibility import resolve_device, set_seed, torch_threads
 from course_utils.transformer import count_parameters
 
+__all__ = [
+    "CHAR_GPT",
+    "CHAR_GPT_RECIPE",
+    "ICL_ABLATION",
+    "ICL_ABLATION_BATCH",
+    "ICL_ABLATION_COMMAND",
+    "ICL_ABLATION_EPISODES",
+    "ICL_ABLATION_MODEL",
+    "ICL_ABLATION_TASK",
+    "ICL_ABLATION_TRAINING",
+    "ICL_ABLATION_VARIANTS",
+    "ICL_EVAL_SEED",
+    "ICL_EVAL_SHOTS",
+    "ICL_GPT",
+    "ICL_GPT_RECIPE",
+    "MODELS_DIR",
+    "RECIPES",
+    "RESUME_FILE",
+    "SAMPLE_LENGTH",
+    "SAMPLE_PROMPT",
+    "WEIGHTS_NAME",
+    "GPTRecipe",
+    "export_hf",
+    "icl_ablation",
+    "load_gpt",
+    "load_icl_ablation",
+    "model_dir",
+    "train_gpt",
+]
+
 MODELS_DIR = CHECKPOINT_DIR / "models"
 WEIGHTS_NAME = "model"
 RESUME_FILE = "resume.pt"

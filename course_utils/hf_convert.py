@@ -28,6 +28,30 @@ from transformers import (
 from course_utils.bert import TinyBert, TinyBertConfig
 from course_utils.gpt import TinyGPT, TinyGPTConfig
 
+__all__ = [
+    "BERT_GELU",
+    "DEFAULT_ATTN_IMPLEMENTATION",
+    "EVERY_CHARACTER",
+    "GPT2_GELU",
+    "GPT2_TANH_GELUS",
+    "QKV_PROJECTIONS",
+    "WEIGHT",
+    "WEIGHT_AND_BIAS",
+    "StateDict",
+    "Transform",
+    "bert_parameter_names",
+    "gpt_parameter_names",
+    "hf_bert_config",
+    "hf_char_tokenizer",
+    "hf_gpt2_config",
+    "hf_to_tiny_bert",
+    "hf_to_tiny_gpt",
+    "tiny_bert_config",
+    "tiny_bert_to_hf",
+    "tiny_gpt_config",
+    "tiny_gpt_to_hf",
+]
+
 #: Attention implementation of the Hugging Face models we build: the plain math path.
 DEFAULT_ATTN_IMPLEMENTATION = "eager"
 #: GPT-2 activations equal to the course's tanh-approximated GELU.

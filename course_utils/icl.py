@@ -23,6 +23,32 @@ from course_utils.transformer import IGNORE_INDEX
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "ARROW",
+    "EXAMPLE_LENGTH",
+    "ICL_BLOCK",
+    "ICL_CHARS",
+    "ICL_SMEAR_WIDTH",
+    "INPUT_LETTERS",
+    "MAX_SHOTS",
+    "NAMED_EPISODE_SHARE",
+    "NAME_END",
+    "OUTPUT_OFFSET",
+    "PAD",
+    "SEPARATOR",
+    "TASKS",
+    "TASK_LETTERS",
+    "Episode",
+    "LookupAttention",
+    "copy_sources",
+    "episode_targets",
+    "icl_accuracy",
+    "icl_batches",
+    "lookup_attention",
+    "make_episode",
+    "task_function",
+]
+
 
 #: Letters the task inputs are drawn from (few, so that 8 examples reveal a substitution).
 TASK_LETTERS = "abcdefgh"

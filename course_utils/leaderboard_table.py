@@ -14,6 +14,18 @@ from course_utils.leaderboard import COST_MEASURES, ERAS, LeaderboardRow
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "TABLE_COLUMNS",
+    "TableColumn",
+    "accuracy_interval",
+    "cheapest_within",
+    "era_bests",
+    "format_cost",
+    "format_table",
+    "pareto_front",
+    "sort_rows",
+]
+
 
 def sort_rows(rows: Sequence[LeaderboardRow]) -> list[LeaderboardRow]:
     """Rows in course order: by era, then by notebook (a stable sort)."""

@@ -44,6 +44,17 @@ from course_utils.reproducibility import resolve_device
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "Contribution",
+    "LinearTextModel",
+    "LogisticRegression",
+    "RandomSearchResult",
+    "TrainingHistory",
+    "random_search_weights",
+    "sparse_to_torch",
+    "train_logistic_regression",
+]
+
 
 def sparse_to_torch(X: sp.spmatrix | np.ndarray, device: str = "cpu") -> torch.Tensor:
     """A scipy / NumPy matrix as a float32 torch sparse COO tensor on ``device``. Notebook 02."""

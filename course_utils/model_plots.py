@@ -23,6 +23,21 @@ from course_utils.plots import CURVE_COLORS, ERA_COLORS, GROUP_COLORS
 if TYPE_CHECKING:
     from course_utils.leaderboard import LeaderboardRow
 
+__all__ = [
+    "LEADERBOARD_YLIM",
+    "NO_COST_FACTOR",
+    "REFERENCE_STYLES",
+    "THOUSAND",
+    "LabelCurve",
+    "label_budget_plot",
+    "label_efficiency_plot",
+    "leaderboard_cost_plot",
+    "loss_curves_plot",
+    "pretraining_curves_plot",
+    "reliability_plot",
+    "shots_curve_plot",
+]
+
 
 def loss_curves_plot(
     curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],

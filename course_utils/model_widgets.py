@@ -29,6 +29,36 @@ if TYPE_CHECKING:
 
     from course_utils.leaderboard import LeaderboardRow
 
+__all__ = [
+    "BACKTICKS",
+    "CALIBRATION_MAX_TEMPERATURE",
+    "CALIBRATION_PREVIEW",
+    "DECODING_PREVIEW",
+    "DOES_NOT_FIT",
+    "ERA_SWATCH_STYLE",
+    "FILL_BAR_PIXELS",
+    "FITS",
+    "LEADERBOARD_START_MEASURE",
+    "MAX_TOP_K",
+    "TEMPERATURE_MAX",
+    "TOP_K_OFF",
+    "TOP_P_OFF",
+    "FillMask",
+    "Sampler",
+    "calibration_explorer",
+    "decoding_explorer",
+    "figure_html",
+    "fill_mask_explorer",
+    "fill_mask_html",
+    "generation_html",
+    "leaderboard_explorer",
+    "leaderboard_table_html",
+    "leaderboard_view_html",
+    "name_style_explorer",
+    "name_style_html",
+    "reliability_html",
+]
+
 
 #: (temperature, top_k, top_p) settings of the decoding explorer's static preview.
 DECODING_PREVIEW = ((0.0, None, None), (0.5, None, None), (1.0, None, None),

@@ -21,6 +21,42 @@ from course_utils.text.normalization import HEAPS_MIN_TOKENS
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
 
+__all__ = [
+    "ACCURACY_TARGET",
+    "CURVE_COLORS",
+    "CURVE_METRICS",
+    "ERAS",
+    "ERA_COLORS",
+    "FIGURE_DPI",
+    "GROUP_COLORS",
+    "MIN_PROJECTED_WORDS",
+    "NEGATIVE_WEIGHT_COLOR",
+    "PANEL_CELL_INCHES",
+    "PANEL_LABEL_INCHES",
+    "POSITIVE_WEIGHT_COLOR",
+    "WEIGHTING_COUNT_RANGE",
+    "WEIGHTING_POINTS",
+    "Era",
+    "MatrixPanel",
+    "accuracy_by_length_plot",
+    "attention_heatmap",
+    "confusion_matrix_plot",
+    "dev_sweep_plot",
+    "era_timeline",
+    "feature_weights_plot",
+    "glove_weighting_plot",
+    "heaps_law_plot",
+    "leaderboard_plot",
+    "learning_curve_plot",
+    "matrix_panels",
+    "positional_encoding_plot",
+    "setup_matplotlib",
+    "softmax_saturation_plot",
+    "training_curves_plot",
+    "try_measure_keep_plot",
+    "word_projection_plot",
+]
+
 
 FIGURE_DPI = 110
 #: One colour per line of a many-line figure (matplotlib's ten-colour table).

@@ -46,6 +46,23 @@ from course_utils.transformer import IGNORE_INDEX, adamw
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
+__all__ = [
+    "BATCH_KEYS",
+    "MAX_REDRAWS",
+    "PAIR_SHARE",
+    "BertVocab",
+    "PretrainingBatchFn",
+    "PretrainingConfig",
+    "PretrainingCorpus",
+    "PretrainingHistory",
+    "PretrainingMetrics",
+    "PretrainingState",
+    "evaluate_pretraining",
+    "masked_batch",
+    "pretrain",
+    "pretraining_metrics",
+]
+
 
 @dataclass(frozen=True)
 class BertVocab:

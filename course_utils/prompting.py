@@ -23,6 +23,23 @@ from course_utils.evaluation import accuracy
 if TYPE_CHECKING:
     from course_utils.gpt import CharTokenizer, TinyGPT
 
+__all__ = [
+    "DECISION_RULES",
+    "DEV_PROMPT_SENTENCES",
+    "PROMPT_TEMPLATES",
+    "LogProbs",
+    "ModelLogits",
+    "PromptChoice",
+    "PromptTemplate",
+    "batched_continuation_log_probs",
+    "char_gpt_log_probs",
+    "choose_prompt",
+    "hf_causal_lm_log_probs",
+    "to_alphabet",
+    "zero_shot_predictions",
+    "zero_shot_scores",
+]
+
 
 @dataclass(frozen=True)
 class PromptTemplate:

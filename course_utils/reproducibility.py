@@ -17,6 +17,16 @@ import numpy as np
 if TYPE_CHECKING:
     from torch import nn
 
+__all__ = [
+    "DEFAULT_SEED",
+    "DEVICES",
+    "evaluation_mode",
+    "has_fast_bfloat16",
+    "resolve_device",
+    "set_seed",
+    "torch_threads",
+]
+
 DEFAULT_SEED = 0
 DEVICES = ("cpu", "cuda", "mps")
 

@@ -14,6 +14,30 @@ from typing import Protocol
 
 from course_utils.data import NEGATIVE, POSITIVE, ensure_nltk
 
+__all__ = [
+    "DEFAULT_NEGATION_WINDOW",
+    "NEGATION_SUFFIX",
+    "NEGATION_WORDS",
+    "NEGATIVE_KEYWORDS",
+    "POSITIVE_KEYWORDS",
+    "SCOPE_BREAKERS",
+    "TIE_LABEL",
+    "TOKEN_PATTERN",
+    "VADER_THRESHOLD",
+    "Firing",
+    "LexiconClassifier",
+    "Rule",
+    "SentimentClassifier",
+    "VaderClassifier",
+    "is_negation",
+    "keyword_lexicon",
+    "negation_scope",
+    "opinion_lexicon",
+    "predict",
+    "predict_label",
+    "tokenize",
+]
+
 #: Tokens: words (with inner apostrophes/hyphens) or single punctuation marks.
 TOKEN_PATTERN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*|[^\w\s]")
 #: Words that flip the polarity of what follows (Das & Chen 2001; Pang et al. 2002).

@@ -34,6 +34,50 @@ from course_utils.attention import (
 )
 from course_utils.reproducibility import evaluation_mode, resolve_device
 
+__all__ = [
+    "ATTENTION_KINDS",
+    "BOS",
+    "BOS_ID",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CLIP_NORM",
+    "DEFAULT_EMBED_DIM",
+    "DEFAULT_EVAL_SEQUENCES",
+    "DEFAULT_HIDDEN_SIZE",
+    "DEFAULT_LR",
+    "DEFAULT_MAX_LENGTH",
+    "DEFAULT_MAX_STEPS",
+    "DEFAULT_NUM_HEADS",
+    "DEFAULT_NUM_LAYERS",
+    "DIGITS",
+    "DIGIT_OFFSET",
+    "EOS",
+    "EOS_ID",
+    "EVAL_SEED",
+    "FINAL_LR_FRACTION",
+    "LOG_EVERY",
+    "PAD",
+    "PAD_ID",
+    "TASKS",
+    "TOKENS",
+    "VOCAB_SIZE",
+    "AttentionMap",
+    "AttentionOnlyEncoder",
+    "Seq2Seq",
+    "Seq2SeqBatch",
+    "Seq2SeqHistory",
+    "TaskModel",
+    "accuracy_by_length",
+    "attention_maps",
+    "batch_from_digits",
+    "batch_from_strings",
+    "describe",
+    "format_accuracies",
+    "random_batch",
+    "sequence_accuracy",
+    "tokens_to_string",
+    "train_seq2seq",
+]
+
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
 DIGITS = "0123456789"
 #: Id i is the token TOKENS[i]: the three special tokens, then the ten digits.

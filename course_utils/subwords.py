@@ -24,6 +24,37 @@ from tokenizers.processors import TemplateProcessing
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerFast
 
+__all__ = [
+    "BERT_MODEL_INPUTS",
+    "BERT_SPECIAL_TOKENS",
+    "CLS",
+    "CONTINUATION_PREFIX",
+    "DEFAULT_ALPHABET",
+    "DEFAULT_MIN_FREQUENCY",
+    "END_OF_WORD",
+    "MASK",
+    "MAX_INPUT_CHARS_PER_WORD",
+    "PAD",
+    "SEP",
+    "UNK",
+    "WHITESPACE_PATTERN",
+    "BPEModel",
+    "Coverage",
+    "Pair",
+    "bert_words",
+    "bpe_encode",
+    "learn_bpe",
+    "merge_ranks",
+    "pre_tokenize",
+    "split_share",
+    "subword_coverage",
+    "tokenizer_merges",
+    "train_reference_bpe",
+    "train_wordpiece",
+    "word_coverage",
+    "word_frequencies",
+]
+
 #: The ``tokenizers`` library's ``Whitespace`` pre-tokenizer: runs of word characters or
 #: of other non-space characters ("don't" -> "don", "'", "t").
 WHITESPACE_PATTERN = re.compile(r"\w+|[^\w\s]+")

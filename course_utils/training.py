@@ -15,6 +15,16 @@ import torch
 from course_utils import validation
 from course_utils.reproducibility import has_fast_bfloat16
 
+__all__ = [
+    "AUTOCAST_DTYPES",
+    "AUTO_PRECISION",
+    "PRECISIONS",
+    "ConfigWithPrecision",
+    "resolve_precision",
+    "warmup_linear_decay",
+    "with_resolved_precision",
+]
+
 #: Training precisions: float32, or bfloat16 autocast (weights and optimizer stay float32;
 #: about twice as fast on CPUs with bfloat16 instructions, far slower on CPUs without).
 AUTOCAST_DTYPES = {"float32": None, "bfloat16": torch.bfloat16}

@@ -24,6 +24,19 @@ IGNORE_INDEX = -100
 if TYPE_CHECKING:
     pass
 
+__all__ = [
+    "GELU_EXACT",
+    "IGNORE_INDEX",
+    "INIT_STD",
+    "Block",
+    "FeedForward",
+    "TransformerConfig",
+    "adamw",
+    "check_input_ids",
+    "count_parameters",
+    "init_weights",
+]
+
 #: Standard deviation of the normal initialisation used by BERT and GPT-2.
 INIT_STD = 0.02
 #: GELU variants: BERT uses the exact erf form, GPT-2 the tanh approximation ("gelu_new").

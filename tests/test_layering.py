@@ -52,3 +52,49 @@ def test_the_check_sees_an_import_of_the_machinery(tmp_path):
     assert "course_utils.experiments.label_curves" in imported
     assert any(name.startswith(MACHINERY) for name in imported - {"course_utils.experiments"})
     assert "course_utils.classroom.site" in imported
+
+
+def test_every_module_states_its_public_api():
+    """``__all__`` in every module, naming only what the module defines or imports."""
+    missing, unknown = [], {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        declared = [
+            node
+            for node in tree.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            and any(
+                isinstance(target, ast.Name) and target.id == "__all__"
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            )
+        ]
+        name = str(path.relative_to(PACKAGE))
+        if not declared:
+            missing.append(name)
+            continue
+        bound = {
+            name.id
+            for node in tree.body
+            if isinstance(node, (ast.Assign, ast.AnnAssign))
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            for name in ast.walk(target)
+            if isinstance(name, ast.Name)
+        }
+        bound |= {
+            alias.asname or alias.name.split(".")[0]
+            for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in node.names
+        }
+        bound |= {
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        }
+        value = declared[0].value
+        listed = [
+            item.value for item in getattr(value, "elts", []) if isinstance(item, ast.Constant)
+        ]
+        if set(listed) - bound:
+            unknown[name] = sorted(set(listed) - bound)
+    assert missing == [] and unknown == {}

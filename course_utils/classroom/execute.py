@@ -17,6 +17,18 @@ import nbformat
 
 from course_utils.classroom.student import NOTEBOOK_DIR, REPO_ROOT, add_colab_cells, write_notebook
 
+__all__ = [
+    "CELL_TIMEOUT_S",
+    "FORBIDDEN_OUTPUT",
+    "KERNEL_ENV_DROPPED",
+    "execute_in_place",
+    "execute_notebook",
+    "kernel_environment",
+    "machine_specific_strings",
+    "merge_consecutive_streams",
+    "notebook_problems",
+]
+
 CELL_TIMEOUT_S = 600
 #: Text that must never appear in a stored output (errors, warnings a reader should not see).
 FORBIDDEN_OUTPUT = ("Traceback (most recent call last)", "Warning:", "site-packages")

@@ -24,6 +24,24 @@ from course_utils.classroom.student import REPO_ROOT, course_notebooks
 from course_utils.classroom.teaching import GUIDE_PATH, NotebookInfo, read_notebook_info
 from course_utils.data import atomic_write_bytes
 
+__all__ = [
+    "BODY_TAG",
+    "GUIDE_LINK",
+    "GUIDE_PAGE",
+    "INDEX_LINK",
+    "INDEX_PAGE",
+    "MARKDOWN_MARKS",
+    "NOTEBOOK_LINK",
+    "SITE_DIR",
+    "SITE_TITLE",
+    "STALE_PAGES",
+    "STYLE",
+    "build_site",
+    "main",
+    "page_name",
+    "rewrite_links",
+]
+
 SITE_DIR = REPO_ROOT / "build" / "site"
 SITE_TITLE = "From rules to GPT"
 GUIDE_PAGE = "teaching.html"

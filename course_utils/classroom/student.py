@@ -18,6 +18,36 @@ import nbformat
 
 from course_utils.data import atomic_write_bytes
 
+__all__ = [
+    "BEGIN",
+    "BEGIN_LINE",
+    "COLAB_BADGE",
+    "COLAB_BADGE_IMAGE",
+    "COLAB_COURSE_DIR",
+    "COLAB_SETUP",
+    "COLAB_SETUP_SOURCE",
+    "COLAB_URL",
+    "COURSE_BRANCH",
+    "COURSE_REPOSITORY",
+    "END",
+    "END_LINE",
+    "MARKDOWN_STUB",
+    "NOTEBOOK_DIR",
+    "NOTEBOOK_GLOB",
+    "REPO_ROOT",
+    "SOLUTION_BLOCK",
+    "STUB_LINES",
+    "STUDENT_DIR",
+    "add_colab_cells",
+    "build_student_notebooks",
+    "colab_badge_markdown",
+    "colab_url",
+    "course_notebooks",
+    "strip_solutions",
+    "student_version",
+    "write_notebook",
+]
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = NOTEBOOK_DIR / "student"

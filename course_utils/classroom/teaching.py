@@ -26,6 +26,34 @@ import nbformat
 from course_utils.classroom.student import BEGIN_LINE, NOTEBOOK_DIR, course_notebooks
 from course_utils.data import atomic_write_bytes
 
+__all__ = [
+    "APPENDIX_TITLE",
+    "ERA",
+    "GUIDE_PATH",
+    "INTRO",
+    "MINUTES_PER_EXERCISE",
+    "MINUTES_PER_OBJECTIVE",
+    "NUMBERED_ITEM",
+    "OBJECTIVES_HEADER",
+    "PLAN_NOTE",
+    "PRACTICAL",
+    "PREREQUISITES",
+    "RUN_TIME_NOTE",
+    "SECONDS_PER_MINUTE",
+    "SESSION_MINUTES",
+    "SETUP_LABEL",
+    "SETUP_MINUTES",
+    "TITLE",
+    "WRAP_UP_MINUTES",
+    "NotebookInfo",
+    "Session",
+    "main",
+    "plan_sessions",
+    "read_notebook_info",
+    "render_guide",
+    "write_guide",
+]
+
 GUIDE_PATH = NOTEBOOK_DIR / "TEACHING.md"
 SESSION_MINUTES = 90
 #: The session plan's assumptions (printed in the guide): minutes of teaching per learning
@@ -77,11 +105,6 @@ def _title_cell(notebook: nbformat.NotebookNode, name: str) -> tuple[str, str]:
         if match is not None:
             return cell.source, match.group(1)
     raise ValueError(f"{name} has no markdown cell with a '# Title' heading; add one first.")
-
-
-def notebook_title(notebook: nbformat.NotebookNode, name: str = "the notebook") -> str:
-    """The text of the notebook's first level-1 heading, e.g. "01 · Rule-based classifiers"."""
-    return _title_cell(notebook, name)[1]
 
 
 def _objectives(source: str, name: str) -> tuple[str, ...]:

@@ -14,6 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+__all__ = [
+    "FAIL_MARK",
+    "PASS_MARK",
+    "STRICT_ENV",
+    "TODO_MARK",
+    "CheckFailedError",
+    "CheckResult",
+    "ExerciseCheckError",
+    "F",
+    "exercise_check",
+    "learner_call",
+    "require",
+    "set_strict",
+    "strict_mode",
+]
+
 STRICT_ENV = "COURSE_STRICT_CHECKS"
 PASS_MARK, FAIL_MARK, TODO_MARK = "✓", "✗", "…"
 

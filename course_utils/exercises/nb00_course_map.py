@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from course_utils.data import Example, load_mr_split
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = ["TOLERANCE", "TOY_EXAMPLES", "check_majority_baseline", "check_share_positive"]
+
 TOLERANCE = 1e-9
 TOY_EXAMPLES: list[Example] = [("good", 1), ("bad", 0), ("fine", 1), ("great", 1)]
 

@@ -10,6 +10,15 @@ from course_utils.data import load_mr_split, texts_and_labels
 from course_utils.evaluation import accuracy
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = [
+    "NEGATION_CASES",
+    "NUMBER_CASES",
+    "check_find_numbers",
+    "check_my_rules",
+    "check_negation_scope",
+    "dev_accuracy",
+]
+
 NUMBER_CASES = (
     "aAb1B2cC34oOp",
     "no digits here",

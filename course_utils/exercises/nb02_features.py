@@ -17,6 +17,19 @@ import torch.nn.functional as F
 from course_utils import features
 from course_utils.exercises.core import CheckFailedError, exercise_check, learner_call, require
 
+__all__ = [
+    "GRADIENT_CASES",
+    "LIKELIHOOD_CASES",
+    "TFIDF_CASES",
+    "TOLERANCE",
+    "check_gradient_step",
+    "check_log_likelihoods",
+    "check_tfidf",
+    "reference_gradient_step",
+    "reference_log_likelihoods",
+    "reference_tfidf",
+]
+
 #: Agreement needed between the learner's numbers and the reference.
 TOLERANCE = 1e-6
 

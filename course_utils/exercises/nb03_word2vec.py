@@ -12,6 +12,19 @@ from gensim.models import KeyedVectors
 from course_utils.exercises.core import exercise_check, learner_call, require
 from course_utils.vectors.counts import ppmi
 
+__all__ = [
+    "ANALOGY_DIM",
+    "ANALOGY_QUESTIONS",
+    "ANALOGY_WORDS",
+    "LOSS_CASES",
+    "LOSS_TOLERANCE",
+    "PPMI_SHAPES",
+    "SEED",
+    "check_analogy",
+    "check_negative_sampling_loss",
+    "check_ppmi",
+]
+
 SEED = 3
 #: Co-occurrence matrices the PPMI check tries: (rows, columns, Poisson mean), with zeros.
 PPMI_SHAPES = ((4, 4, 1.0), (6, 9, 0.7), (3, 5, 3.0))

@@ -18,6 +18,24 @@ from course_utils.vectors.glove import (
     glove_weight,
 )
 
+__all__ = [
+    "OBJECTIVE_DIM",
+    "OBJECTIVE_SEEDS",
+    "OBJECTIVE_WORDS",
+    "OBJECTIVE_X_MAX",
+    "OBJECTIVE_ZERO_SHARE",
+    "RATIO_CORPUS",
+    "RATIO_QUESTIONS",
+    "RATIO_WINDOW",
+    "RELATIVE_TOLERANCE",
+    "WEIGHT_INPUTS",
+    "WEIGHT_SETTINGS",
+    "check_cooccurrence_ratio",
+    "check_glove_objective",
+    "check_glove_weight",
+    "reference_objective",
+]
+
 #: A toy corpus about ice and steam whose ratios are easy to read (window 2).
 RATIO_CORPUS = (
     "the ice is cold and solid",

@@ -11,6 +11,22 @@ import numpy as np
 from course_utils.exercises.core import CheckFailedError, exercise_check, learner_call, require
 from course_utils.text import normalization, porter, tagging
 
+__all__ = [
+    "FIT_RELATIVE_TOLERANCE",
+    "HEAPS_CASES",
+    "HEAPS_MAX_TOKENS",
+    "HEAPS_NUM_POINTS",
+    "KNOWN_LAW_TOLERANCE",
+    "STEP_1A_WORDS",
+    "TAGGED_CASES",
+    "ZIPF_EXPONENT",
+    "ZIPF_SEED",
+    "ZIPF_TOKENS",
+    "check_fit_heaps",
+    "check_lemmatize_tagged",
+    "check_step_1a",
+]
+
 #: Exact power laws V = K n^beta the learner's fit must recover, as (K, beta).
 HEAPS_CASES = ((7.0, 0.55), (30.0, 0.45), (2.5, 0.7))
 HEAPS_NUM_POINTS = 20

@@ -9,6 +9,18 @@ import torch
 from course_utils import attention
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = [
+    "ATTENTION_SHAPES",
+    "MASK_SIZES",
+    "PADDING_CASES",
+    "SEED",
+    "TOLERANCE",
+    "AttentionFunction",
+    "check_causal_mask",
+    "check_padding_mask",
+    "check_scaled_dot_product_attention",
+]
+
 AttentionFunction = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 #: (leading dimensions, L_q, L_k, d_k, d_v) of the test cases: a single sequence, a batch
 #: and a batch of heads, with d_k large enough that forgetting the 1/√d_k shows.

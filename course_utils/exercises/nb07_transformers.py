@@ -11,6 +11,22 @@ from course_utils.exercises.core import exercise_check, learner_call, require
 from course_utils.subwords import Pair, bpe_encode, learn_bpe
 from course_utils.transformer import Block, TransformerConfig, count_parameters
 
+__all__ = [
+    "BLOCK_SIZES",
+    "CHECK_SEED",
+    "EMBEDDING_CONFIG",
+    "EMBEDDING_SHAPES",
+    "EMBEDDING_TOLERANCE",
+    "HAND_MERGES",
+    "HAND_WORDS",
+    "TOY_COUNTS",
+    "TOY_VOCAB_SIZE",
+    "TOY_WORDS",
+    "check_block_parameters",
+    "check_bpe_segment",
+    "check_embedding_sum",
+]
+
 CHECK_SEED = 7
 #: A small BERT whose embeddings the learner sums: (vocab, positions, width).
 EMBEDDING_CONFIG = TinyBertConfig(

@@ -9,6 +9,21 @@ import torch
 from course_utils.bert import IS_NEXT, MASK_SHARE, RANDOM_SHARE, pair_example
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = [
+    "CHECK_SEED",
+    "CLS_ID",
+    "CORRUPT_SHAPES",
+    "MASK_ID",
+    "NSP_CASES",
+    "SEP_ID",
+    "SPAN_CASES",
+    "SPAN_TRIALS",
+    "VOCAB_SIZE",
+    "check_best_span",
+    "check_corrupt_chosen",
+    "check_nsp_pair",
+]
+
 CHECK_SEED = 8
 MASK_ID, CLS_ID, SEP_ID = 4, 2, 3
 #: (batch, length) shapes the 80/10/10 rule is tried on.

@@ -11,6 +11,18 @@ from course_utils.exercises.core import exercise_check, learner_call, require
 from course_utils.gpt import top_k_filter
 from course_utils.icl import ARROW, SEPARATOR, TASK_LETTERS, make_episode
 
+__all__ = [
+    "CHECK_SEED",
+    "LOGIT_SHAPES",
+    "PROMPT_EPISODES",
+    "TEMPERATURES",
+    "TOLERANCE",
+    "TOP_KS",
+    "check_few_shot_prompt",
+    "check_temperature_probs",
+    "check_top_k",
+]
+
 CHECK_SEED = 9
 #: (rows, vocabulary) shapes of the logits the learner's functions are tried on.
 LOGIT_SHAPES = ((1, 5), (4, 65), (3, 1000))

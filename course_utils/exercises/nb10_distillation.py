@@ -18,6 +18,20 @@ from course_utils.evaluation import (
 )
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = [
+    "ALPHAS",
+    "BIN_COUNTS",
+    "CHECK_SEED",
+    "LOSS_TOLERANCE",
+    "NLL_SLACK",
+    "PROBLEM_SHAPES",
+    "TEMPERATURES",
+    "TOLERANCE",
+    "check_distillation_loss",
+    "check_ece",
+    "check_fit_temperature",
+]
+
 CHECK_SEED = 10
 #: (examples, classes) of the random predictions the learner's functions are tried on.
 PROBLEM_SHAPES = ((50, 2), (400, 2), (300, 4))

@@ -11,6 +11,20 @@ from collections.abc import Callable, Sequence
 from course_utils import leaderboard_table
 from course_utils.exercises.core import exercise_check, learner_call, require
 
+__all__ = [
+    "CHEAPEST_TRIALS",
+    "CHECK_SEED",
+    "FRONT_CLOUDS",
+    "FRONT_POINTS",
+    "INTERVAL_CASES",
+    "ROUNDING",
+    "TOLERANCE",
+    "Z_95",
+    "check_accuracy_interval",
+    "check_cheapest_within",
+    "check_pareto_front",
+]
+
 CHECK_SEED = 11
 TOLERANCE = 1e-9
 #: (accuracy, test examples) pairs the interval is tried on; the last ones reach 0 or 1.

@@ -45,6 +45,26 @@ from course_utils.vectors.word2vec import (
     train_word2vec,
 )
 
+__all__ = [
+    "CURVE_FRACTIONS",
+    "DEFAULT_THREADS",
+    "GLOVE_CHECKPOINT",
+    "GLOVE_COMMAND",
+    "PROVENANCE_CURVE_POINTS",
+    "SHIPPED_CBOW",
+    "SHIPPED_GLOVE",
+    "SHIPPED_SKIPGRAM",
+    "SHIPPED_WORDS",
+    "TRAINERS",
+    "TRAIN_COMMAND",
+    "VECTOR_RECIPES",
+    "CurveRecipe",
+    "VectorRecipe",
+    "load_learning_curve",
+    "train_glove_vectors",
+    "train_vectors",
+]
+
 #: "course" trains with :func:`train_word2vec`, "gensim" with :func:`train_gensim_word2vec`.
 TRAINERS = ("course", "gensim")
 TRAIN_COMMAND = "python -m course_utils train-vectors"

@@ -17,6 +17,28 @@ from course_utils.data import ensure_nltk, tokenize_words
 from course_utils.text.porter import _check_tokens, _check_word, _iter_tokens, porter_stem
 from course_utils.text.tagging import NOUN, WORDNET_POS, PosTagger, wordnet_pos
 
+__all__ = [
+    "DEFAULT_CURVE_POINTS",
+    "HEAPS_MIN_TOKENS",
+    "NORMALIZER_CACHE_SIZE",
+    "PARTITIONS_PER_CORE",
+    "STEMMERS",
+    "compare_normalizers",
+    "conflation_classes",
+    "english_stopwords",
+    "fit_heaps_law",
+    "is_stopword",
+    "lancaster_stem",
+    "lemmatize",
+    "lemmatize_sentence",
+    "normalize",
+    "normalize_corpus_parallel",
+    "normalize_sentences",
+    "oov_rate",
+    "snowball_stem",
+    "type_token_curve",
+]
+
 
 @lru_cache(maxsize=1)
 def _snowball() -> Callable[[str], str]:

@@ -23,6 +23,33 @@ WORDNET_POS = (NOUN, VERB, ADJECTIVE, ADVERB)
 if TYPE_CHECKING:
     from nltk.tag.perceptron import AveragedPerceptron
 
+__all__ = [
+    "ADJECTIVE",
+    "ADVERB",
+    "DEFAULT_NUM_ITERATIONS",
+    "HELD_OUT_FRACTION",
+    "MAX_NUM_ITERATIONS",
+    "NOUN",
+    "SENTENCE_END",
+    "SENTENCE_START",
+    "SUFFIX_CHARS",
+    "TAGDICT_MIN_COUNT",
+    "TAGDICT_MIN_SHARE",
+    "TAGGED_CORPORA",
+    "TREEBANK_EMPTY_TAG",
+    "UNIVERSAL_TO_WORDNET",
+    "VERB",
+    "WORDNET_POS",
+    "YEAR_DIGITS",
+    "PosTagger",
+    "TaggedSentence",
+    "load_tagged_sentences",
+    "split_tagged_sentences",
+    "tagging_accuracy",
+    "train_pos_tagger",
+    "wordnet_pos",
+]
+
 
 #: Universal tags of the four classes WordNet knows; every other tag maps to None.
 UNIVERSAL_TO_WORDNET: dict[str, str] = {

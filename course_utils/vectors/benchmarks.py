@@ -17,6 +17,27 @@ from scipy import stats
 
 from course_utils.vectors.word2vec import _check_positive
 
+__all__ = [
+    "ANALOGY_BATCH",
+    "ANALOGY_FILE",
+    "ANALOGY_RESTRICT_VOCAB",
+    "ANALOGY_WORDS",
+    "COMMENT_MARK",
+    "MIN_CORRELATION_PAIRS",
+    "PAIR_FIELDS",
+    "SECTION_MARK",
+    "SIMILARITY_FILES",
+    "SIMILARITY_RESTRICT_VOCAB",
+    "SYNTACTIC_PREFIX",
+    "AnalogyResult",
+    "SimilarityResult",
+    "analogy",
+    "benchmark_summary",
+    "evaluate_analogies",
+    "evaluate_similarity",
+    "top_words",
+]
+
 ANALOGY_FILE = "questions-words.txt"
 #: Section names of the Google analogy set starting with this are syntactic, the rest semantic.
 SYNTACTIC_PREFIX = "gram"

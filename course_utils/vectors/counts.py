@@ -14,6 +14,19 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
+__all__ = [
+    "CHUNK_POSITIONS",
+    "PPMI_CONTEXT_ALPHA",
+    "SVD_EIGENVALUE_WEIGHT",
+    "WEIGHTINGS",
+    "Vocab",
+    "build_vocab",
+    "cooccurrence",
+    "encode_corpus",
+    "ppmi",
+    "svd_vectors",
+]
+
 #: Centre positions turned into training examples at once (bounds the memory of a chunk).
 CHUNK_POSITIONS = 65_536
 WEIGHTINGS = ("uniform", "harmonic")

@@ -46,6 +46,34 @@ from course_utils.vectors.word2vec import (
     _to_keyed_vectors,
 )
 
+__all__ = [
+    "GLOVE_ADAGRAD_INIT",
+    "GLOVE_ALPHA",
+    "GLOVE_BATCH_SIZE",
+    "GLOVE_EPOCHS",
+    "GLOVE_LR",
+    "GLOVE_SMALL_CORPUS_X_MAX",
+    "GLOVE_WEIGHTING",
+    "GLOVE_WINDOW",
+    "GLOVE_X_MAX",
+    "NETWORK_TIMEOUT_S",
+    "PRETRAINED_GLOVE",
+    "PRETRAINED_HOST",
+    "GloVe",
+    "GloVeConfig",
+    "RatioRow",
+    "cooccurrence_ratios",
+    "fit_glove",
+    "glove_cooccurrence",
+    "glove_loss",
+    "glove_weight",
+    "load_glove_text",
+    "load_pretrained_glove",
+    "pretrained_glove_path",
+    "save_glove_text",
+    "train_glove",
+]
+
 #: The GloVe paper's weighting function: f(x) = min(1, x / 100) ** 0.75.
 GLOVE_X_MAX = 100.0
 GLOVE_ALPHA = 0.75

@@ -29,6 +29,31 @@ from course_utils.vectors.counts import (
     encode_corpus,
 )
 
+__all__ = [
+    "ARCHITECTURES",
+    "CBOW",
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_LR",
+    "DEFAULT_MAX_STEPS",
+    "DEFAULT_MIN_LR",
+    "DEFAULT_SAMPLE",
+    "GENSIM_BATCH_WORDS",
+    "INIT_SCALE",
+    "LOG_EVERY",
+    "NOISE_TABLE_SIZE",
+    "UNIGRAM_POWER",
+    "SkipGramNS",
+    "TrainingHistory",
+    "Word2VecBatch",
+    "Word2VecConfig",
+    "keep_probabilities",
+    "noise_distribution",
+    "noise_table",
+    "train_gensim_word2vec",
+    "train_word2vec",
+    "word2vec_batches",
+]
+
 ARCHITECTURES = ("skipgram", "cbow")
 #: word2vec's default learning rates: 0.025 for skip-gram, 0.05 for CBOW.
 DEFAULT_LR = {"skipgram": 0.025, "cbow": 0.05}
