@@ -44,7 +44,7 @@ test: data lint
 		tests --nbval-lax $(NOTEBOOKS)
 
 unit: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not slow" tests
 
 format: setup
 	$(BIN)/ruff format .
