@@ -10,8 +10,7 @@ import types
 import nbformat
 import pytest
 
-from course_utils.classroom import execute
-from course_utils.classroom import student as student
+from course_utils.classroom import execute, student
 
 SOLVED = """def f(x):
     ### BEGIN SOLUTION
