@@ -17,7 +17,7 @@ from course_utils.vectors import glove
 #: The notebook cells that may load a model from the hub, found by what they call.
 HUB_CELLS = {
     "08_bert_mlm_nsp.ipynb": "network_allowed(HF_HUB_HOST)",
-    "09_gpt_generation_and_prompting.ipynb": "network_allowed()",
+    "09_gpt_generation_and_prompting.ipynb": "network_allowed(HF_HUB_HOST)",
     "11_evolution_leaderboard.ipynb": "network_allowed(HF_HUB_HOST)",
 }
 

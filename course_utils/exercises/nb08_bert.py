@@ -29,6 +29,21 @@ __all__ = [
     "check_nsp_pair",
 ]
 
+__all__ = [
+    "CHECK_SEED",
+    "CLS_ID",
+    "CORRUPT_SHAPES",
+    "MASK_ID",
+    "NSP_CASES",
+    "SEP_ID",
+    "SPAN_CASES",
+    "SPAN_TRIALS",
+    "VOCAB_SIZE",
+    "check_best_span",
+    "check_corrupt_chosen",
+    "check_nsp_pair",
+]
+
 CHECK_SEED = 8
 MASK_ID, CLS_ID, SEP_ID = 4, 2, 3
 #: (batch, length) shapes the 80/10/10 rule is tried on.
