@@ -379,6 +379,8 @@ CURVE_METRICS = (
 #: Label size in :func:`word_projection_plot`, as a share of the data's range: one character's
 #: width and one line's height at font size 8 on the 7 x 5 inch figure.
 LABEL_CHAR_WIDTH, LABEL_LINE_HEIGHT = 0.014, 0.05
+#: How many lines above or below its point a label may move before it gives up.
+LABEL_MAX_LINES = 12
 
 
 def word_projection_plot(
@@ -414,7 +416,8 @@ def word_projection_plot(
     for (group, word), (x, y) in zip(known, points, strict=True):
         width = char * len(word)
         spots = [(x + char / 2, y - line / 2, "left"), (x - char / 2, y - line / 2, "right")]
-        spots += [(x + char / 2, y + k * line / 2, "left") for k in (1, -3, 3, -5, 5, -7, 7)]
+        offsets = [1] + [sign * k for k in range(3, 2 * LABEL_MAX_LINES, 2) for sign in (-1, 1)]
+        spots += [(x + char / 2, y + k * line / 2, "left") for k in offsets]
         for tx, ty, align in spots:
             left = tx if align == "left" else tx - width
             box = (left, ty, left + width, ty + line)

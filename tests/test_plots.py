@@ -96,3 +96,20 @@ def test_reliability_plot_draws_each_filled_bins_accuracy():
     np.testing.assert_allclose(heights, diagram.accuracy[filled])
     assert ax.get_xlim()[0] == pytest.approx(0.5)  # binary: never below 50% confident
     assert f"ECE {100 * diagram.ece:.1f}%" in [text.get_text() for text in ax.texts]
+
+
+def test_word_projection_labels_do_not_overlap():
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    groups = {f"g{g}": [f"word{g}{i}" for i in range(8)] for g in range(3)}
+    kv = KeyedVectors(vector_size=20)
+    centres = rng.normal(size=(3, 20))
+    for g, words in enumerate(groups.values()):
+        kv.add_vectors(words, centres[g] + 0.05 * rng.normal(size=(len(words), 20)))
+    fig = plots.word_projection_plot(kv, groups)
+    fig.canvas.draw()
+    boxes = [text.get_window_extent() for text in fig.axes[0].texts]
+    assert len(boxes) == 24
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+    assert not overlapping
