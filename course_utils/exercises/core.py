@@ -44,6 +44,7 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "gradient_step": ("course_utils.exercises.nb02_features:reference_gradient_step",),
     "lemmatize_tagged": ("course_utils.exercises.nb05_text:_reference_lemmas",),
     "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
+    "majority_baseline": ("course_utils.leaderboard:majority_baseline",),
     "measure": ("course_utils.text:measure",),
     "negation_scope": ("course_utils.rules:negation_scope",),
     "padding_mask": ("course_utils.attention:padding_mask",),
