@@ -408,6 +408,13 @@ CURVE_METRICS = (
 )
 
 
+#: Label size in :func:`word_projection_plot`, as a share of the data's range: one character's
+#: width and one line's height at font size 8 on the 7 x 5 inch figure.
+LABEL_CHAR_WIDTH, LABEL_LINE_HEIGHT = 0.014, 0.05
+#: How many lines above or below its point a label may move before it gives up.
+LABEL_MAX_LINES = 12
+
+
 def word_projection_plot(
     kv: KeyedVectors, groups: Mapping[str, Sequence[str]], title: str = ""
 ) -> Figure:
@@ -428,12 +435,31 @@ def word_projection_plot(
     u, s, _ = np.linalg.svd(vectors - vectors.mean(axis=0), full_matrices=False)
     points, explained = u[:, :2] * s[:2], s[:2] ** 2 / np.sum(s**2)
     fig, ax = plt.subplots(figsize=(7, 5))
-    for color, group in zip(GROUP_COLORS * len(groups), groups, strict=False):
+    colors = dict(zip(groups, GROUP_COLORS * len(groups), strict=False))
+    for group, color in colors.items():
         rows = [i for i, (name, _) in enumerate(known) if name == group]
         ax.scatter(points[rows, 0], points[rows, 1], color=color, label=group, s=18)
-        for i in rows:
-            ax.annotate(known[i][1], points[i], xytext=(3, 2), textcoords="offset points",
-                        fontsize=8, color=color)  # fmt: skip
+    # Each label takes the first free spot among right, left, above-right, below-right...
+    # of its point (a box of LABEL_CHAR_WIDTH per character by LABEL_LINE_HEIGHT).
+    char, line = LABEL_CHAR_WIDTH * np.ptp(points[:, 0]), LABEL_LINE_HEIGHT * np.ptp(points[:, 1])
+    boxes: list[tuple[float, float, float, float]] = []
+    low, high = points[:, 1].min(), points[:, 1].max()
+    ax.margins(y=LABEL_LINE_HEIGHT * 2)
+    for (group, word), (x, y) in zip(known, points, strict=True):
+        width = char * len(word)
+        spots = [(x + char / 2, y - line / 2, "left"), (x - char / 2, y - line / 2, "right")]
+        offsets = [1] + [sign * k for k in range(3, 2 * LABEL_MAX_LINES, 2) for sign in (-1, 1)]
+        spots += [(x + char / 2, y + k * line / 2, "left") for k in offsets]
+        for tx, ty, align in spots:
+            left = tx if align == "left" else tx - width
+            box = (left, ty, left + width, ty + line)
+            inside = low - line / 2 <= box[1] and box[3] <= high + line / 2
+            if inside and not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
+            ):
+                break
+        boxes.append(box)
+        ax.text(tx, ty + line / 2, word, fontsize=8, color=colors[group], ha=align, va="center")
     ax.set_xlabel(f"principal component 1 ({100 * explained[0]:.0f}% of the variance)")
     ax.set_ylabel(f"principal component 2 ({100 * explained[1]:.0f}%)")
     ax.legend(fontsize=8, loc="best")

@@ -3,6 +3,8 @@ writes from the notebooks now, lists every notebook, and its session plan adds u
 
 from __future__ import annotations
 
+import math
+
 import nbformat
 import pytest
 
@@ -60,8 +62,26 @@ def test_notebook_info_is_read_from_the_title_cell(tmp_path):
     assert info.objectives == ("write a regular expression;", "measure accuracy.")
     assert info.prerequisites == "[41 · The one before](41_before.ipynb)."
     assert info.exercises == 2 and info.run_seconds == 75.0
-    rates = teaching.MINUTES_PER_OBJECTIVE * 2 + teaching.MINUTES_PER_EXERCISE * 2
+    assert info.code_cells == 1 and info.words > 0
+    reading = math.ceil(
+        info.words / teaching.WORDS_PER_MINUTE + teaching.MINUTES_PER_CODE_CELL * 1
+    )
+    rates = reading + teaching.MINUTES_PER_EXERCISE * 2
     assert info.planned_minutes == rates + 2  # 75 s of running is rounded up to 2 minutes
+
+
+def test_going_further_is_outside_the_plan(tmp_path):
+    path = _notebook(tmp_path)
+    notebook = nbformat.read(path, as_version=4)
+    core = teaching.read_notebook_info(path)
+    notebook.cells += [
+        nbformat.v4.new_markdown_cell("## Going further\n\n" + "word " * 500),
+        nbformat.v4.new_code_cell(
+            "def f():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION"
+        ),
+    ]
+    nbformat.write(notebook, path)
+    assert teaching.read_notebook_info(path) == core
 
 
 def test_missing_objectives_and_titles_are_clear_errors(tmp_path):
@@ -80,8 +100,8 @@ def test_an_unmeasured_notebook_says_so(tmp_path):
 
 def _info(name, minutes):
     """A NotebookInfo whose planned time is exactly ``minutes`` (run time zero)."""
-    objectives = ("x",) * (minutes // teaching.MINUTES_PER_OBJECTIVE)
-    info = teaching.NotebookInfo(name, name, "", objectives, "", 0, 0.0)
+    words = minutes * teaching.WORDS_PER_MINUTE
+    info = teaching.NotebookInfo(name, name, "", ("x",), "", 0, 0.0, words=words)
     assert info.planned_minutes == minutes
     return info
 

@@ -29,10 +29,11 @@ from course_utils.data import atomic_write_bytes
 __all__ = [
     "APPENDIX_TITLE",
     "ERA",
+    "GOING_FURTHER",
     "GUIDE_PATH",
     "INTRO",
+    "MINUTES_PER_CODE_CELL",
     "MINUTES_PER_EXERCISE",
-    "MINUTES_PER_OBJECTIVE",
     "NUMBERED_ITEM",
     "OBJECTIVES_HEADER",
     "PLAN_NOTE",
@@ -44,9 +45,11 @@ __all__ = [
     "SETUP_LABEL",
     "SETUP_MINUTES",
     "TITLE",
+    "WORDS_PER_MINUTE",
     "WRAP_UP_MINUTES",
     "NotebookInfo",
     "Session",
+    "core_cells",
     "main",
     "plan_sessions",
     "read_notebook_info",
@@ -56,10 +59,15 @@ __all__ = [
 
 GUIDE_PATH = NOTEBOOK_DIR / "TEACHING.md"
 SESSION_MINUTES = 90
-#: The session plan's assumptions (printed in the guide): minutes of teaching per learning
-#: objective, of work per exercise, and for setup in the first session and wrap-up in each.
-MINUTES_PER_OBJECTIVE = 8
+#: The session plan's assumptions (printed in the guide), applied to each notebook's core
+#: path (everything before "## Going further"): words of text read and discussed per minute,
+#: minutes per code cell run and read, minutes of work per exercise, and minutes for setup
+#: in the first session and wrap-up in each.
+WORDS_PER_MINUTE = 100
+MINUTES_PER_CODE_CELL = 0.5
 MINUTES_PER_EXERCISE = 10
+#: The heading that starts a notebook's optional part, outside the session plan.
+GOING_FURTHER = re.compile(r"^##\s+Going further\b", re.MULTILINE)
 SETUP_MINUTES = 15
 WRAP_UP_MINUTES = 5
 SECONDS_PER_MINUTE = 60
@@ -86,16 +94,26 @@ class NotebookInfo:
     exercises: int
     run_seconds: float | None
     appendix: bool = False
+    words: int = 0
+    code_cells: int = 0
 
     @property
     def planned_minutes(self) -> int:
-        """Classroom minutes: objectives and exercises at the guide's rates, plus one run."""
+        """Classroom minutes of the core path: its words, code cells and exercises at the
+        guide's rates, plus one run of the notebook."""
         run_minutes = math.ceil((self.run_seconds or 0.0) / SECONDS_PER_MINUTE)
-        return (
-            MINUTES_PER_OBJECTIVE * len(self.objectives)
-            + MINUTES_PER_EXERCISE * self.exercises
-            + run_minutes
+        reading = math.ceil(
+            self.words / WORDS_PER_MINUTE + MINUTES_PER_CODE_CELL * self.code_cells
         )
+        return reading + MINUTES_PER_EXERCISE * self.exercises + run_minutes
+
+
+def core_cells(notebook: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """The cells of the core path: all of them up to a "## Going further" heading."""
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "markdown" and GOING_FURTHER.search(cell.source):
+            return notebook.cells[:index]
+    return list(notebook.cells)
 
 
 def _title_cell(notebook: nbformat.NotebookNode, name: str) -> tuple[str, str]:
@@ -132,15 +150,18 @@ def read_notebook_info(path: Path) -> NotebookInfo:
     era = ERA.search(source)
     prerequisites = PREREQUISITES.search(source)
     run_seconds = notebook.metadata.get("course", {}).get("run_seconds")
+    core = core_cells(notebook)
     return NotebookInfo(
         name=path.name,
         title=title,
         era=era.group(1).rstrip(".") if era else "",
         objectives=_objectives(source, path.name),
         prerequisites=prerequisites.group(1) if prerequisites else "",
-        exercises=sum(bool(BEGIN_LINE.search(cell.source)) for cell in notebook.cells),
+        exercises=sum(bool(BEGIN_LINE.search(cell.source)) for cell in core),
         run_seconds=None if run_seconds is None else float(run_seconds),
         appendix=APPENDIX_TITLE.match(title) is not None,
+        words=sum(len(cell.source.split()) for cell in core if cell.cell_type == "markdown"),
+        code_cells=sum(cell.cell_type == "code" for cell in core),
     )
 
 
@@ -205,13 +226,14 @@ def _format_seconds(seconds: float | None) -> str:
 
 def _run_time_table(infos: Sequence[NotebookInfo]) -> list[str]:
     lines = [
-        "| notebook | era | measured run time | objectives | exercises | planned minutes |",
-        "|---|---|---|---|---|---|",
+        "| notebook | era | measured run time | core words | core code cells | exercises "
+        "| planned minutes |",
+        "|---|---|---|---|---|---|---|",
     ]
     for info in infos:
         lines.append(
             f"| {_link(info)} | {info.era} | {_format_seconds(info.run_seconds)} "
-            f"| {len(info.objectives)} | {info.exercises} | {info.planned_minutes} |"
+            f"| {info.words:,} | {info.code_cells} | {info.exercises} | {info.planned_minutes} |"
         )
     measured = [info.run_seconds for info in infos if info.run_seconds is not None]
     total = _format_seconds(sum(measured))
@@ -219,7 +241,8 @@ def _run_time_table(infos: Sequence[NotebookInfo]) -> list[str]:
         total += f", {len(measured)} of {len(infos)} measured"
     lines.append(
         f"| **all {len(infos)} notebooks** | | **{total}** | "
-        f"{sum(len(i.objectives) for i in infos)} | {sum(i.exercises for i in infos)} | "
+        f"{sum(i.words for i in infos):,} | {sum(i.code_cells for i in infos)} | "
+        f"{sum(i.exercises for i in infos)} | "
         f"{sum(i.planned_minutes for i in infos)} |"
     )
     return lines
@@ -306,13 +329,15 @@ same measurement under nbval at its end ("notebook execution time"); the two agr
 the noise of a shared machine."""
 
 PLAN_NOTE = """\
-**How the plan is computed.** Each notebook gets {objective} minutes per learning objective
-(explanation and discussion), {exercise} minutes per exercise, and its measured run time
-once, rounded up to whole minutes; the first session starts with {setup} minutes of setup
-(`make lab`, `make doctor`), and every session keeps {wrap_up} minutes for a wrap-up.
-Notebooks keep their order; one that does not fit moves to the next session, and one longer
-than a session is split into parts at a section boundary of your choice. Adjust the rates to
-your group: the plan is a starting point, not a timetable."""
+**How the plan is computed.** From each notebook's measured content, on its core path
+(everything before its "Going further" section, which learners may skip): {words} words of
+text read and discussed per minute, {cell} minutes per code cell, {exercise} minutes per
+exercise, and its measured run time once, rounded up to whole minutes; the first session
+starts with {setup} minutes of setup (`make lab`, `make doctor`), and every session keeps
+{wrap_up} minutes for a wrap-up. Notebooks keep their order; one that does not fit moves to
+the next session, and one longer than a session is split into parts at a section boundary
+of your choice. Adjust the rates to your group: the plan is a starting point, not a
+timetable."""
 
 PRACTICAL = """\
 ## Student notebooks: build and hand out
@@ -338,8 +363,9 @@ rm handout/notebooks/TEACHING.md
 tar -czf course-handout.tar.gz -C handout .
 ```
 
-Students set up with `make lab`. On Google Colab they open a notebook with the badge at its
-top: its first cell installs the course there, and does nothing anywhere else. (Colab
+Students set up with `make lab`. On Google Colab they open a notebook with the badge under
+its title: the collapsed cell after it installs the course there, and does nothing anywhere
+else. (Colab
 opens the repository's instructor notebooks; for a class that must not see solutions,
 publish the handout as a repository of its own and set `COURSE_REPOSITORY` in
 `course_utils/classroom.py` to it before `make execute`.)
@@ -406,7 +432,8 @@ def render_guide(paths: Sequence[Path] | None = None) -> str:
         *_appendix_section(infos),
         "",
         PLAN_NOTE.format(
-            objective=MINUTES_PER_OBJECTIVE,
+            words=WORDS_PER_MINUTE,
+            cell=MINUTES_PER_CODE_CELL,
             exercise=MINUTES_PER_EXERCISE,
             setup=SETUP_MINUTES,
             wrap_up=WRAP_UP_MINUTES,

@@ -70,6 +70,7 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "log_likelihoods": ("course_utils.exercises.nb02_features:reference_log_likelihoods",),
     "measure": ("course_utils.text.porter:measure",),
     "mlm_loss": ("course_utils.pretraining:pretraining_metrics",),
+    "majority_baseline": ("course_utils.leaderboard:majority_baseline",),
     "negation_scope": ("course_utils.rules:negation_scope",),
     "nsp_pair": ("course_utils.bert:pair_example", "course_utils.bert:truncate_pair"),
     "padding_mask": ("course_utils.attention:padding_mask",),
