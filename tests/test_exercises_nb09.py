@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from exercise_cases import exercise_tests
 
-from course_utils import gpt
+from course_utils import gpt, icl
 from course_utils.icl import ARROW, SEPARATOR
 
 
@@ -61,8 +61,22 @@ def _sample(model, idx, new_tokens, temperature, top_k, top_p, generator, *, mis
     return idx[:, -new_tokens:] if mistake == "new only" else idx
 
 
-def _prompt(examples, query, *, arrow=ARROW, separator=SEPARATOR, end=ARROW):
-    return "".join(f"{x}{arrow}{y}{separator}" for x, y in examples) + query + end
+def _episode_example(text, tokenizer, *, shift=True, score_all=False, score_arrow=False,
+                     score_separator=True, ignore=-100):  # fmt: skip
+    ids = torch.tensor(tokenizer.encode(text))
+    scored, in_output = [], False
+    for char in text:
+        if char == ARROW:
+            in_output = True
+            scored.append(score_arrow)
+            continue
+        scored.append(in_output and (score_separator or char != SEPARATOR))
+        if char == SEPARATOR:
+            in_output = False
+    scored = torch.tensor(scored) | score_all
+    if not shift:
+        return ids, torch.where(scored, ids, ignore)
+    return ids[:-1], torch.where(scored[1:], ids[1:], ignore)
 
 
 def _mistaken(mistake):
@@ -74,7 +88,7 @@ RIGHT = {
     "check_top_k": _top_k,
     "check_top_p": _top_p,
     "check_sample": _sample,
-    "check_few_shot_prompt": _prompt,
+    "check_episode_example": _episode_example,
 }
 #: name -> (wrong answer, a phrase its hint must contain)
 WRONG = {
@@ -118,12 +132,14 @@ WRONG = {
         (_mistaken("no crop"), "max_position"),
         (_mistaken("new only"), "prompt followed by the new tokens"),
     ],
-    "check_few_shot_prompt": [
-        (lambda ex, q: _prompt(ex, q, separator=" ; "), "no spaces"),
-        (lambda ex, q: _prompt(ex, q, end=""), "end the prompt"),
-        (lambda ex, q: _prompt(ex, q, arrow="->"), "input>output;"),
-        (lambda ex, q: _prompt(list(reversed(ex)), q), "input>output;"),
-        (lambda ex, q: [_prompt(ex, q)], "string"),
+    "check_episode_example": [
+        (lambda text, tok: _episode_example(text, tok, shift=False), "every character but"),
+        (lambda text, tok: _episode_example(text, tok, score_all=True), "inputs are random"),
+        (lambda text, tok: _episode_example(text, tok, score_arrow=True), "is not part of"),
+        (lambda text, tok: _episode_example(text, tok, score_separator=False), "ends each"),
+        (lambda text, tok: _episode_example(text, tok, ignore=-1), "-100"),
+        (lambda text, tok: _episode_example(text, tok)[1], "pair (x, y)"),
+        (lambda text, tok: (icl.episode_targets(text), None), "answer key"),
     ],
 }
 

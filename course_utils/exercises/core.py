@@ -58,6 +58,7 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
         "course_utils.evaluation:expected_calibration_error",
         "course_utils.evaluation:reliability_diagram",
     ),
+    "episode_example": ("course_utils.icl:episode_targets", "course_utils.icl:icl_batches"),
     "fit_heaps": ("course_utils.text.normalization:fit_heaps_law",),
     "fit_temperature": ("course_utils.evaluation:fit_temperature",),
     "glove_objective": (

@@ -1,17 +1,32 @@
 """Checks for notebook 09 (GPT): the causal LM loss, top-k and top-p filtering, a sampling
-loop, a few-shot prompt."""
+loop, an episode's targets."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 
 from course_utils.exercises.core import exercise_check, learner_call, require
-from course_utils.gpt import TinyGPT, TinyGPTConfig, generate, top_k_filter, top_p_filter
-from course_utils.icl import ARROW, SEPARATOR, TASK_LETTERS, make_episode
+from course_utils.gpt import (
+    CharTokenizer,
+    TinyGPT,
+    TinyGPTConfig,
+    generate,
+    top_k_filter,
+    top_p_filter,
+)
+from course_utils.icl import (
+    ARROW,
+    ICL_CHARS,
+    SEPARATOR,
+    TASKS,
+    episode_targets,
+    make_episode,
+)
+from course_utils.transformer import IGNORE_INDEX
 
 __all__ = [
     "CHECK_SEED",
@@ -27,7 +42,7 @@ __all__ = [
     "TOP_KS",
     "TOP_PS",
     "check_causal_lm_loss",
-    "check_few_shot_prompt",
+    "check_episode_example",
     "check_sample",
     "check_top_k",
     "check_top_p",
@@ -66,7 +81,7 @@ SAMPLING_SETTINGS = (
     (1.3, 6, 0.9, "apply the temperature, then top-k, then top-p on what top-k kept, then "
      "the softmax and one draw."),
 )  # fmt: skip
-#: Episodes the learner's prompt builder is compared with the course's format on.
+#: Episodes the learner's targets are compared with the course's on.
 PROMPT_EPISODES = 20
 
 
@@ -273,41 +288,64 @@ def check_sample(sample: SampleFunction) -> None:
 
 
 @exercise_check(
-    "few_shot_prompt",
-    "That is exactly the format the model saw in training, so the examples reach it as examples.",
+    "episode_example",
+    "Loss only where there is something to learn: the inputs are random, the outputs follow "
+    "from the examples, and -100 switches every other position off.",
 )
-def check_few_shot_prompt(
-    few_shot_prompt: Callable[[Sequence[tuple[str, str]], str], str],
+def check_episode_example(
+    episode_example: Callable[[str, CharTokenizer], tuple[torch.Tensor, torch.Tensor]],
 ) -> None:
-    """``few_shot_prompt(examples, query)`` writes ``"x1>y1;x2>y2;...;query>"``, the episode
-    format of :func:`course_utils.icl.make_episode` (no task name)."""
+    """``episode_example(text, tokenizer)`` returns ``(x, y)``: the ids of every character but
+    the last, and as targets the next character's id where that character is part of an
+    output (after a ``>``, up to and including its ``;``), -100 elsewhere."""
+    tokenizer = CharTokenizer.from_text(ICL_CHARS)
     rng = random.Random(CHECK_SEED)
-    tasks = ("reverse", "shift", "sort")
     for index in range(PROMPT_EPISODES):
-        task = tasks[index % len(tasks)]
-        shots = 1 + index % 8
-        episode = make_episode(task, shots, rng)
-        body = episode.prompt[: -len(ARROW)]
-        *solved, query = body.split(SEPARATOR)
-        examples = [tuple(pair.split(ARROW)) for pair in solved]
-        got = learner_call(few_shot_prompt, examples, query)
-        require(isinstance(got, str), f"return the prompt as a string, got {type(got).__name__}.")
+        named = index % 4 == 0
+        episode = make_episode(TASKS[index % len(TASKS)], 0 if named else 1 + index % 8, rng,
+                               named=named)  # fmt: skip
+        text = episode.prompt + episode.answer + SEPARATOR
+        ids = torch.tensor(tokenizer.encode(text))
+        scored = torch.tensor(episode_targets(text))
+        expected = torch.where(scored[1:], ids[1:], IGNORE_INDEX)
+        got = learner_call(episode_example, text, tokenizer)
         require(
-            got.endswith(query + ARROW),
-            f"end the prompt with the query and the arrow, '{query}{ARROW}', so that the model "
-            "writes the answer next.",
+            isinstance(got, tuple) and len(got) == 2,
+            "return the pair (x, y): the input ids and the target ids.",
+        )
+        x, y = (torch.as_tensor(part) for part in got)
+        require(
+            x.shape == y.shape == (len(text) - 1,),
+            f"for a text of {len(text)} characters x and y hold {len(text) - 1} ids each (every "
+            "character but the last is an input, every one but the first a target), got "
+            f"{tuple(x.shape)} and {tuple(y.shape)}.",
+        )
+        require(torch.equal(x, ids[:-1]), "x is the ids of every character but the last.")
+        require(
+            bool(((y == IGNORE_INDEX) | (y >= 0)).all()),
+            f"mark the positions without a target with {IGNORE_INDEX}, the index F.cross_entropy "
+            "ignores (ignore_index=-100).",
         )
         require(
-            " " not in got and "\n" not in got,
-            "no spaces or new lines: the model's alphabet is only "
-            f"{TASK_LETTERS!r} and the symbols '{ARROW}' and '{SEPARATOR}'.",
+            not torch.equal(y, ids[1:]),
+            "the inputs are random letters that nothing in the prompt predicts: score only the "
+            f"output characters, those after each '{ARROW}' up to and including their "
+            f"'{SEPARATOR}', and mark the rest {IGNORE_INDEX}.",
+        )
+        kept = y != IGNORE_INDEX
+        require(
+            not bool((ids[1:][kept] == tokenizer.encode(ARROW)[0]).any()),
+            f"the '{ARROW}' itself is not part of an output: start scoring with the character "
+            "after it.",
         )
         require(
-            got == episode.prompt,
-            f"write each example as input{ARROW}output{SEPARATOR} with nothing in between; for "
-            f"{examples[:2]} and query {query!r} expected {episode.prompt!r}, got {got!r}.",
+            bool(kept[scored[1:] & (ids[1:] == tokenizer.encode(SEPARATOR)[0])].all()),
+            f"score the '{SEPARATOR}' that ends each output too: it is predictable, since an "
+            "output has a fixed length.",
         )
-    require(
-        learner_call(few_shot_prompt, [], "abc") == f"abc{ARROW}",
-        f"with no examples (zero-shot) the prompt is just the query and the arrow: 'abc{ARROW}'.",
-    )
+        require(
+            torch.equal(y, expected),
+            f"for {text!r} the targets differ from the expected ones at positions "
+            f"{(y != expected).nonzero().flatten().tolist()[:6]}: y[i] is the id of character "
+            f"i + 1 when that character belongs to an output, else {IGNORE_INDEX}.",
+        )
