@@ -100,6 +100,8 @@ WRONG = {
         (lambda logits, ids: _loss(logits, ids, reduction="none"), "one-number"),
     ],
     "check_top_k": [
+        (gpt.top_k_filter, "answer key"),
+        (lambda logits, k: gpt.top_k_filter(logits, k), "answer key"),
         (lambda logits, k: _top_k(logits, k, fill=0.0), "-inf"),
         (lambda logits, k: _top_k(logits, min(k + 1, logits.shape[-1])), "exactly k"),
         (lambda logits, k: _top_k(logits, k, largest=False), "LARGEST"),

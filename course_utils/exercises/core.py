@@ -81,6 +81,7 @@ ANSWER_KEYS: dict[str, tuple[str, ...]] = {
     "scaled_dot_product_attention": ("course_utils.attention:scaled_dot_product_attention",),
     "step_1a": ("course_utils.text.porter:step_1a",),
     "tfidf": ("course_utils.exercises.nb02_features:reference_tfidf",),
+    "top_k": ("course_utils.gpt:top_k_filter",),
     "top_p": ("course_utils.gpt:top_p_filter", "course_utils.gpt:next_token_probabilities"),
 }
 _running_check: contextvars.ContextVar[str | None] = contextvars.ContextVar(
